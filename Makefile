@@ -1,0 +1,42 @@
+# Feedloop's commands. The README's two: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV := DJANGO_DEBUG=1
+
+.PHONY: install demo test lint migrations-check services shell worker
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+## Quick try: SQLite unless DATABASE_URL is set, tasks run eagerly, DEBUG on.
+demo: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py seed_demo
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Lint, import layering, migrations check and the whole suite on PostgreSQL.
+test: install services lint migrations-check
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+migrations-check: install
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+services:
+	scripts/start-services
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+shell: install
+	$(DEV) $(BIN)/python manage.py shell

@@ -1,0 +1,458 @@
+"""Datasets, their schema and their records in the Django admin.
+
+The admin is an adapter: forms validate with the same rules as the services
+(`questions.py`, `schema.py`, `check_question_change`), and saving calls the services,
+so the admin can do nothing the API could not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from feedback import questions as question_rules
+from feedback import schema
+from feedback.errors import Conflict, InvalidData
+from feedback.models import (
+    Dataset,
+    Field,
+    MetadataProperty,
+    Question,
+    Record,
+    Response,
+    Suggestion,
+    VectorSettings,
+)
+from feedback.services import datasets as dataset_services
+from feedback.services.records import records_delete
+from workspaces import access
+from workspaces.admin import WorkspaceScopedAdmin
+from workspaces.models import Membership, Role
+
+
+def _form_error(error: InvalidData | Conflict) -> ValidationError:
+    if isinstance(error, Conflict):
+        return ValidationError(str(error))
+    return ValidationError([str(problem) for problem in error.problems])
+
+
+class DatasetForm(forms.ModelForm):
+    granted_annotators = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="When access is restricted, only these annotators (and the workspace admins) see the dataset.",
+    )
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "workspace",
+            "name",
+            "guidelines",
+            "min_submitted",
+            "lease_seconds",
+            "allow_extra_metadata",
+            "allow_labeler_records",
+            "shuffle_ranking_options",
+            "annotators_restricted",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            annotators = Membership.objects.filter(workspace_id=self.instance.workspace_id, role=Role.ANNOTATOR)
+            self.fields["granted_annotators"].queryset = get_user_model().objects.filter(
+                pk__in=annotators.values("user_id")
+            )
+            self.fields["granted_annotators"].initial = [
+                user
+                for user in self.fields["granted_annotators"].queryset
+                if user.has_perm(access.ANNOTATE_DATASET_PERMISSION, self.instance)
+            ]
+            # A dataset never moves to another tenant.
+            self.fields["workspace"].disabled = True
+
+
+class SchemaItemForm(forms.ModelForm):
+    """Names are fixed once saved: answers and records are keyed by them."""
+
+    settings = forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 48}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.fields["name"].disabled = True
+
+
+class FieldForm(SchemaItemForm):
+    class Meta:
+        model = Field
+        fields = ["name", "title", "type", "required", "settings", "position"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding and self.instance.dataset.is_published:
+            self.fields["type"].disabled = True
+            self.fields["required"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "type" in data:
+            try:
+                data["settings"] = schema.clean_field_settings(data["type"], data.get("settings") or {})
+            except InvalidData as error:
+                raise _form_error(error) from None
+        return data
+
+
+class QuestionForm(SchemaItemForm):
+    class Meta:
+        model = Question
+        fields = ["name", "title", "description", "type", "required", "settings", "position"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 30})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding and self.instance.dataset.is_published:
+            self.fields["type"].disabled = True
+            self.fields["required"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "type" not in data or self.cleaned_data.get("DELETE"):
+            return data
+        try:
+            if not self.instance._state.adding:
+                stored = Question.objects.select_related("dataset").get(pk=self.instance.pk)
+                data["settings"] = dataset_services.check_question_change(
+                    stored,
+                    type=data["type"],
+                    required=data.get("required", stored.required),
+                    settings=data.get("settings") or {},
+                )
+            else:
+                data["settings"] = question_rules.clean_settings(data["type"], data.get("settings") or {})
+        except InvalidData as error:
+            raise _form_error(error) from None
+        return data
+
+
+class MetadataPropertyForm(SchemaItemForm):
+    class Meta:
+        model = MetadataProperty
+        fields = ["name", "title", "type", "settings", "visible_for_annotators"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.fields["type"].disabled = True
+            self.fields["settings"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "type" in data and self.instance._state.adding:
+            try:
+                data["settings"] = schema.clean_metadata_settings(data["type"], data.get("settings") or {})
+            except InvalidData as error:
+                raise _form_error(error) from None
+        return data
+
+
+class VectorSettingsForm(forms.ModelForm):
+    class Meta:
+        model = VectorSettings
+        fields = ["name", "title", "dimensions"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.fields["name"].disabled = True
+            self.fields["dimensions"].disabled = True
+
+
+class SchemaInline(admin.TabularInline):
+    """Fields and questions: added and deleted only while the dataset is a draft."""
+
+    extra = 0
+    grows_after_publish = False
+
+    def _editable(self, request: HttpRequest, obj: Dataset | None) -> bool:
+        return obj is None or access.can_manage_dataset(request.user, obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return obj is None or access.can_see_dataset(request.user, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        published = obj is not None and obj.is_published
+        return self._editable(request, obj) and (self.grows_after_publish or not published)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        published = obj is not None and obj.is_published
+        return self._editable(request, obj) and (self.grows_after_publish or not published)
+
+
+class FieldInline(SchemaInline):
+    model = Field
+    form = FieldForm
+    extra = 1
+
+
+class QuestionInline(SchemaInline):
+    model = Question
+    form = QuestionForm
+    extra = 1
+
+
+class MetadataPropertyInline(SchemaInline):
+    model = MetadataProperty
+    form = MetadataPropertyForm
+    grows_after_publish = True
+
+
+class VectorSettingsInline(SchemaInline):
+    model = VectorSettings
+    form = VectorSettingsForm
+    grows_after_publish = True
+
+
+def _save_schema_formset(formset: Any, dataset: Dataset) -> None:
+    """Save an inline formset of the dataset's schema through the services."""
+    objects = formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        {
+            Field: lambda o: dataset_services.field_delete(field=o),
+            Question: lambda o: dataset_services.question_delete(question=o),
+            MetadataProperty: lambda o: dataset_services.metadata_property_delete(prop=o),
+            VectorSettings: lambda o: dataset_services.vector_settings_delete(vector_settings=o),
+        }[type(obj)](obj)
+    for obj in objects:
+        adding = obj._state.adding
+        if isinstance(obj, Field):
+            if adding:
+                dataset_services.field_create(
+                    dataset=dataset,
+                    name=obj.name,
+                    title=obj.title,
+                    type=obj.type,
+                    required=obj.required,
+                    settings=obj.settings,
+                )
+            else:
+                dataset_services.field_update(
+                    field=obj, title=obj.title, type=obj.type, required=obj.required, settings=obj.settings
+                )
+        elif isinstance(obj, Question):
+            if adding:
+                dataset_services.question_create(
+                    dataset=dataset,
+                    name=obj.name,
+                    type=obj.type,
+                    settings=obj.settings,
+                    title=obj.title,
+                    description=obj.description,
+                    required=obj.required,
+                )
+            else:
+                dataset_services.question_update(
+                    question=obj,
+                    title=obj.title,
+                    description=obj.description,
+                    type=obj.type,
+                    required=obj.required,
+                    settings=obj.settings,
+                )
+        elif isinstance(obj, MetadataProperty):
+            if adding:
+                dataset_services.metadata_property_create(
+                    dataset=dataset,
+                    name=obj.name,
+                    type=obj.type,
+                    settings=obj.settings,
+                    title=obj.title,
+                    visible_for_annotators=obj.visible_for_annotators,
+                )
+            else:
+                dataset_services.metadata_property_update(
+                    prop=obj, title=obj.title, visible_for_annotators=obj.visible_for_annotators
+                )
+        elif isinstance(obj, VectorSettings):
+            if adding:
+                dataset_services.vector_settings_create(
+                    dataset=dataset, name=obj.name, dimensions=obj.dimensions, title=obj.title
+                )
+            else:
+                dataset_services.vector_settings_update(vector_settings=obj, title=obj.title)
+    # Positions are display order only; keep what the admin typed for fields and questions.
+    for obj in objects:
+        if isinstance(obj, (Field, Question)) and not obj._state.adding:
+            type(obj).objects.filter(pk=obj.pk).update(position=obj.position)
+
+
+@admin.register(Dataset)
+class DatasetAdmin(WorkspaceScopedAdmin):
+    form = DatasetForm
+    list_display = ["name", "workspace", "status", "min_submitted", "record_count", "inserted_at"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+    readonly_fields = ["status", "published_at", "last_activity_at"]
+    inlines = [FieldInline, QuestionInline, MetadataPropertyInline, VectorSettingsInline]
+    actions = ["publish"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("workspace").annotate(records_total=Count("records"))
+
+    def get_fields(self, request: HttpRequest, obj: Dataset | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        # Grants name the workspace's annotators, so they are set once the dataset exists.
+        return fields if obj is not None else [name for name in fields if name != "granted_annotators"]
+
+    @admin.display(description="records", ordering="records_total")
+    def record_count(self, dataset: Any) -> int:
+        return dataset.records_total
+
+    def save_model(self, request: HttpRequest, obj: Dataset, form: Any, change: bool) -> None:
+        options = {key: form.cleaned_data[key] for key in dataset_services.DATASET_EDITABLE if key in form.cleaned_data}
+        if change:
+            dataset_services.dataset_update(dataset=obj, **options)
+        else:
+            name = options.pop("name")
+            created = dataset_services.dataset_create(workspace=form.cleaned_data["workspace"], name=name, **options)
+            obj.pk = created.pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+        if change and "granted_annotators" in form.cleaned_data:
+            granted = set(form.cleaned_data["granted_annotators"])
+            for user in form.fields["granted_annotators"].queryset:
+                if user in granted:
+                    access.grant_dataset_access(dataset=obj, user=user)
+                else:
+                    access.revoke_dataset_access(dataset=obj, user=user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        _save_schema_formset(formset, form.instance)
+
+    def delete_model(self, request: HttpRequest, obj: Dataset) -> None:
+        dataset_services.dataset_delete(dataset=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for dataset in queryset:
+            dataset_services.dataset_delete(dataset=dataset)
+
+    @admin.action(description="Publish the selected datasets")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for dataset in queryset:
+            try:
+                dataset_services.dataset_publish(dataset=dataset)
+            except InvalidData as error:
+                self.message_user(request, f"{dataset.name} was not published: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{dataset.name} is published.", messages.SUCCESS)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return obj is None or access.can_see_all_responses(request.user, obj.dataset)
+
+
+class SuggestionInline(ReadOnlyInline):
+    model = Suggestion
+    fields = ["question", "value", "score", "agent", "type", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("question")
+
+
+class ResponseInline(ReadOnlyInline):
+    model = Response
+    fields = ["user", "status", "values", "time_spent_seconds", "submitted_at", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("user")
+
+
+class DatasetListFilter(admin.SimpleListFilter):
+    """Datasets to filter by: only those of the workspaces the user administers."""
+
+    title = "dataset"
+    parameter_name = "dataset"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        datasets = access.managed_datasets(request.user, Dataset.objects.select_related("workspace"))
+        return [(str(dataset.pk), f"{dataset.workspace} / {dataset.name}") for dataset in datasets]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        allowed = {key for key, _ in self.lookup_choices}
+        return queryset.filter(dataset_id=value) if value in allowed else queryset.none()
+
+
+@admin.register(Record)
+class RecordAdmin(WorkspaceScopedAdmin):
+    """Records are read here; they are written through the API and imports."""
+
+    workspace_path = "dataset__workspace"
+    list_display = ["__str__", "dataset", "status", "submitted_count", "inserted_at"]
+    list_filter = ["status", DatasetListFilter]
+    list_select_related = ["dataset"]
+    search_fields = ["external_id", "fields"]
+    show_full_result_count = False
+    fields = [
+        "dataset",
+        "external_id",
+        "status",
+        "submitted_count",
+        "shown_fields",
+        "metadata",
+        "created_by",
+        "inserted_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    inlines = [SuggestionInline, ResponseInline]
+
+    @admin.display(description="fields")
+    def shown_fields(self, record: Record) -> str:
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join("", "<dt>{}</dt><dd style='white-space:pre-wrap'>{}</dd>", record.fields.items()),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Record) -> None:
+        records_delete(dataset=obj.dataset, record_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> None:
+        by_dataset: dict[Any, list[Any]] = {}
+        for record in queryset.select_related("dataset"):
+            by_dataset.setdefault(record.dataset, []).append(record.pk)
+        for dataset, ids in by_dataset.items():
+            records_delete(dataset=dataset, record_ids=ids)

@@ -1,0 +1,270 @@
+"""Create a demo workspace with people and one dataset per use case, ready to click through.
+
+Safe to run again: people get fresh passwords, missing pieces are added, records are
+upserted by external id, and nobody's answers are touched.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from feedback import demo_content as content
+from feedback.models import Dataset
+from feedback.services import datasets as services
+from feedback.services.records import records_bulk_upsert
+from feedback.services.responses import response_submit
+from workspaces.models import Membership, Role, Workspace
+
+WORKSPACE = "demo"
+OWNER = "owner"
+ADMIN = "lead"
+LABELERS = ["ana", "ben", "chloe", "dev"]
+MODELS = ["feedloop-chat-7b-v1", "feedloop-chat-7b-v2", "feedloop-chat-13b-v1"]
+FAILURES = ["hallucination", "harmful", "unhelpful", "off_topic", "formatting"]
+
+
+def _options(values: list[str]) -> list[dict[str, str]]:
+    return [{"value": value, "text": value.replace("_", " ").replace("-", " ").capitalize()} for value in values]
+
+
+def _scale(low: int, high: int) -> dict[str, Any]:
+    return {"options": [{"value": value} for value in range(low, high + 1)]}
+
+
+class Command(BaseCommand):
+    help = "Create the demo workspace, its admin and labelers, and four example datasets."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            help="Give every demo account this password instead of fresh random ones (for scripted demos).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            workspace, _ = Workspace.objects.get_or_create(name=WORKSPACE)
+            credentials = self._people(workspace, options.get("password"))
+            datasets = [
+                self._demonstrations(workspace),
+                self._prompt_rating(workspace),
+                self._comparison(workspace),
+                self._evaluation(workspace),
+            ]
+            self._sample_answers(datasets, get_user_model().objects.get(username=LABELERS[0]))
+        self.stdout.write(self.style.SUCCESS(f"Demo workspace '{WORKSPACE}' is ready with {len(datasets)} datasets:"))
+        for dataset in datasets:
+            self.stdout.write(f"  - {dataset.name}: {dataset.records.count()} records")
+        self.stdout.write("\nLog in at http://127.0.0.1:8000/admin/ (admin) or http://127.0.0.1:8000/ (labelers):")
+        for username, role, password in credentials:
+            self.stdout.write(f"  {role:<20} username: {username:<8} password: {password}")
+
+    def _people(self, workspace: Workspace, password: str | None) -> list[tuple[str, str, str]]:
+        users = get_user_model().objects
+        people = [(OWNER, "organisation owner"), (ADMIN, "workspace admin")] + [(name, "labeler") for name in LABELERS]
+        credentials = []
+        for username, role in people:
+            user, _ = users.get_or_create(username=username, defaults={"email": f"{username}@demo.feedloop.test"})
+            user.is_superuser = username == OWNER
+            user.is_staff = username in (OWNER, ADMIN)
+            secret = password or secrets.token_urlsafe(9)
+            user.set_password(secret)
+            user.save()
+            if username != OWNER:
+                Membership.objects.update_or_create(
+                    workspace=workspace,
+                    user=user,
+                    defaults={"role": Role.ADMIN if username == ADMIN else Role.ANNOTATOR},
+                )
+            credentials.append((username, role, secret))
+        return credentials
+
+    def _dataset(self, workspace: Workspace, name: str, build: Any, **options: Any) -> tuple[Dataset, bool]:
+        existing = Dataset.objects.filter(workspace=workspace, name=name).first()
+        if existing is not None:
+            return existing, False
+        dataset = services.dataset_create(workspace=workspace, name=name, **options)
+        build(dataset)
+        return services.dataset_publish(dataset=dataset), True
+
+    def _demonstrations(self, workspace: Workspace) -> Dataset:
+        def build(dataset: Dataset) -> None:
+            services.field_create(dataset=dataset, name="prompt", title="Prompt", settings={"use_markdown": True})
+            services.question_create(
+                dataset=dataset,
+                name="response",
+                title="Write the ideal response",
+                type="text",
+                description="Answer as the assistant would: helpful, honest and harmless.",
+                settings={"use_markdown": True},
+            )
+
+        dataset, _ = self._dataset(workspace, "demonstrations", build, guidelines=content.GUIDELINES["demonstrations"])
+        records_bulk_upsert(
+            dataset=dataset,
+            items=[
+                {"external_id": f"demo-{n}", "fields": {"prompt": prompt}}
+                for n, prompt in enumerate(content.DEMONSTRATION_PROMPTS, start=1)
+            ],
+        )
+        return dataset
+
+    def _prompt_rating(self, workspace: Workspace) -> Dataset:
+        def build(dataset: Dataset) -> None:
+            services.field_create(dataset=dataset, name="prompt", title="Prompt", settings={"use_markdown": True})
+            services.field_create(dataset=dataset, name="context", title="Intended use", required=False)
+            services.question_create(
+                dataset=dataset, name="clarity", title="How clear is the prompt?", type="rating", settings=_scale(1, 5)
+            )
+            services.question_create(
+                dataset=dataset,
+                name="relevance",
+                title="How relevant is it to the use?",
+                type="rating",
+                settings=_scale(1, 5),
+            )
+            services.question_create(dataset=dataset, name="comment", title="Comment", type="text", required=False)
+
+        dataset, _ = self._dataset(
+            workspace,
+            "prompt-writing-and-rating",
+            build,
+            guidelines=content.GUIDELINES["prompt_rating"],
+            allow_labeler_records=True,
+            min_submitted=2,
+        )
+        records_bulk_upsert(
+            dataset=dataset,
+            items=[
+                {"external_id": f"prompt-{n}", "fields": {key: value for key, value in item.items() if value}}
+                for n, item in enumerate(content.PROMPTS_TO_RATE, start=1)
+            ],
+        )
+        return dataset
+
+    def _comparison(self, workspace: Workspace) -> Dataset:
+        responses = ["response-1", "response-2", "response-3"]
+
+        def build(dataset: Dataset) -> None:
+            services.field_create(dataset=dataset, name="prompt", title="Prompt", settings={"use_markdown": True})
+            for name in responses:
+                services.field_create(
+                    dataset=dataset,
+                    name=name,
+                    title=name.replace("-", " ").capitalize(),
+                    settings={"use_markdown": True},
+                )
+            services.question_create(
+                dataset=dataset,
+                name="ranking",
+                title="Rank the responses, best first",
+                type="ranking",
+                settings={"options": _options(responses)},
+            )
+            services.question_create(
+                dataset=dataset, name="comment", title="Why this order?", type="text", required=False
+            )
+
+        dataset, _ = self._dataset(
+            workspace, "response-comparison", build, guidelines=content.GUIDELINES["comparison"], min_submitted=2
+        )
+        records_bulk_upsert(
+            dataset=dataset,
+            items=[{"external_id": f"compare-{n}", "fields": item} for n, item in enumerate(content.COMPARISONS, 1)],
+        )
+        return dataset
+
+    def _evaluation(self, workspace: Workspace) -> Dataset:
+        def build(dataset: Dataset) -> None:
+            services.field_create(dataset=dataset, name="prompt", title="Prompt", settings={"use_markdown": True})
+            services.field_create(
+                dataset=dataset, name="response", title="Model response", settings={"use_markdown": True}
+            )
+            services.question_create(
+                dataset=dataset, name="quality", title="Overall quality (1-7)", type="rating", settings=_scale(1, 7)
+            )
+            services.question_create(
+                dataset=dataset,
+                name="failures",
+                title="What went wrong?",
+                type="multi_label_selection",
+                required=False,
+                settings={"options": _options(FAILURES)},
+            )
+            services.question_create(dataset=dataset, name="comment", title="Comment", type="text", required=False)
+            services.metadata_property_create(
+                dataset=dataset, name="model", title="Model", type="terms", settings={"values": MODELS}
+            )
+
+        dataset, _ = self._dataset(workspace, "internal-evaluation", build, guidelines=content.GUIDELINES["evaluation"])
+        quality = dataset.questions.get(name="quality")
+        records_bulk_upsert(
+            dataset=dataset,
+            items=[
+                {
+                    "external_id": f"eval-{n}",
+                    "fields": {"prompt": item["prompt"], "response": item["response"]},
+                    "metadata": {"model": item["model"]},
+                    "suggestions": [
+                        {
+                            "question_id": str(quality.id),
+                            "value": 4 + n % 3,
+                            "score": 0.6,
+                            "agent": "judge-v0",
+                            "type": "model",
+                        }
+                    ],
+                }
+                for n, item in enumerate(content.EVALUATIONS, start=1)
+            ],
+        )
+        return dataset
+
+    def _sample_answers(self, datasets: list[Dataset], labeler: Any) -> None:
+        """A few answers by the first labeler, so that progress shows from the start."""
+        demonstrations, prompt_rating, comparison, _ = datasets
+        first = demonstrations.records.order_by("inserted_at", "id").first()
+        if first is not None and not first.responses.exists():
+            response_submit(
+                record=first,
+                user=labeler,
+                values={
+                    "response": {
+                        "value": (
+                            "In Python a **list** is mutable: you can append, remove and change items. "
+                            "A **tuple** is immutable once created. Use a list for collections that change, "
+                            "and a tuple for fixed groups of values (such as coordinates) or as dictionary keys."
+                        )
+                    }
+                },
+            )
+        rated = prompt_rating.records.order_by("inserted_at", "id").first()
+        if rated is not None and not rated.responses.exists():
+            response_submit(
+                record=rated,
+                user=labeler,
+                values={
+                    "clarity": {"value": 4},
+                    "relevance": {"value": 5},
+                    "comment": {"value": "Specific and answerable; could name the bike model."},
+                },
+            )
+        ranked = comparison.records.order_by("inserted_at", "id").first()
+        if ranked is not None and not ranked.responses.exists():
+            response_submit(
+                record=ranked,
+                user=labeler,
+                values={
+                    "ranking": {
+                        "value": [
+                            {"value": "response-2", "rank": 1},
+                            {"value": "response-1", "rank": 2},
+                            {"value": "response-3", "rank": 3},
+                        ]
+                    }
+                },
+            )

@@ -1,0 +1,287 @@
+"""Feedloop's domain model: datasets, their schema, records and the feedback on them.
+
+Rules about what is valid live in `questions.py` (values) and `services/` (writes);
+models only describe storage: columns, constraints and the indexes the queries need.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from workspaces.models import Workspace
+
+# Names of fields, questions, metadata properties and vector settings, as in the
+# Argilla wire format: lowercase letters, digits, '-' and '_', with one letter or digit.
+SCHEMA_NAME_PATTERN = r"^(?=.*[a-z0-9])[a-z0-9_-]+$"
+schema_name_validator = RegexValidator(
+    SCHEMA_NAME_PATTERN, "Use lowercase letters, digits, '-' and '_' (at least one letter or digit)."
+)
+
+
+class TimestampedModel(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    inserted_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class DatasetStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    READY = "ready", "Ready"
+
+
+class Dataset(TimestampedModel):
+    workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT, related_name="datasets")
+    name = models.CharField(max_length=200)
+    guidelines = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=DatasetStatus.choices, default=DatasetStatus.DRAFT)
+    allow_extra_metadata = models.BooleanField(
+        default=True, help_text="Accept record metadata keys that no metadata property declares."
+    )
+    min_submitted = models.PositiveIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="How many submitted responses complete a record (the overlap).",
+    )
+    lease_seconds = models.PositiveIntegerField(
+        default=15 * 60,
+        validators=[MinValueValidator(30), MaxValueValidator(7 * 24 * 3600)],
+        help_text="How long a record handed to a labeler is held for them.",
+    )
+    allow_labeler_records = models.BooleanField(
+        default=False, help_text="Labelers may write new records (prompt-writing datasets)."
+    )
+    shuffle_ranking_options = models.BooleanField(
+        default=True, help_text="Show ranking options in a per-labeler order, against position bias."
+    )
+    annotators_restricted = models.BooleanField(
+        default=False,
+        help_text="Open only to the annotators granted access, not to every annotator of the workspace.",
+    )
+    metadata = models.JSONField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["inserted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="dataset_unique_name_in_workspace"),
+        ]
+        permissions = [("annotate_dataset", "Can annotate this dataset (when restricted)")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == DatasetStatus.READY
+
+
+class DatasetUserObjectPermission(UserObjectPermissionBase):
+    """Per-dataset grants (django-guardian, direct foreign key for fast lookups)."""
+
+    content_object = models.ForeignKey(Dataset, on_delete=models.CASCADE)
+
+
+class DatasetGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Dataset, on_delete=models.CASCADE)
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    CHAT = "chat", "Chat"
+
+
+class Field(TimestampedModel):
+    """What a record shows. `settings` holds the type's options (e.g. use_markdown)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(max_length=200, validators=[schema_name_validator])
+    title = models.CharField(max_length=500)
+    type = models.CharField(max_length=16, choices=FieldType.choices, default=FieldType.TEXT)
+    required = models.BooleanField(default=True)
+    settings = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "inserted_at"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="field_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionType(models.TextChoices):
+    TEXT = "text", "Text"
+    RATING = "rating", "Rating"
+    LABEL_SELECTION = "label_selection", "Label"
+    MULTI_LABEL_SELECTION = "multi_label_selection", "Multi-label"
+    RANKING = "ranking", "Ranking"
+    SPAN = "span", "Span"
+
+
+class Question(TimestampedModel):
+    """What a labeler answers. `settings` is validated by `questions.py` per type."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="questions")
+    name = models.CharField(max_length=200, validators=[schema_name_validator])
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True, default="")
+    type = models.CharField(max_length=32, choices=QuestionType.choices)
+    required = models.BooleanField(default=True)
+    settings = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "inserted_at"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="question_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetadataType(models.TextChoices):
+    TERMS = "terms", "Terms"
+    INTEGER = "integer", "Integer"
+    FLOAT = "float", "Float"
+
+
+class MetadataProperty(TimestampedModel):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="metadata_properties")
+    name = models.CharField(max_length=200, validators=[schema_name_validator])
+    title = models.CharField(max_length=500)
+    type = models.CharField(max_length=16, choices=MetadataType.choices)
+    settings = models.JSONField(default=dict, blank=True)
+    visible_for_annotators = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["inserted_at"]
+        verbose_name_plural = "metadata properties"
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="metadata_property_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VectorSettings(TimestampedModel):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="vector_settings")
+    name = models.CharField(max_length=200, validators=[schema_name_validator])
+    title = models.CharField(max_length=500)
+    dimensions = models.PositiveIntegerField(validators=[MinValueValidator(2), MaxValueValidator(4096)])
+
+    class Meta:
+        ordering = ["inserted_at"]
+        verbose_name_plural = "vector settings"
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="vector_settings_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    COMPLETED = "completed", "Completed"
+
+
+class Record(TimestampedModel):
+    """One item to give feedback on. `fields`, `metadata` and `vectors` are keyed by name.
+
+    `submitted_count` is kept by the response services in the same transaction that
+    writes a response, so the work queue never counts responses on the fly.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="records")
+    external_id = models.CharField(max_length=500, null=True, blank=True)
+    fields = models.JSONField(default=dict)
+    metadata = models.JSONField(null=True, blank=True)
+    vectors = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=RecordStatus.choices, default=RecordStatus.PENDING)
+    submitted_count = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["inserted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="record_unique_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["dataset", "inserted_at", "id"], name="record_dataset_order"),
+            # The work queue only ever looks at pending records, oldest first.
+            models.Index(
+                fields=["dataset", "inserted_at", "id"],
+                condition=models.Q(status="pending"),
+                name="record_pending_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id or str(self.id)
+
+
+class SuggestionType(models.TextChoices):
+    MODEL = "model", "Model"
+    HUMAN = "human", "Human"
+
+
+class Suggestion(TimestampedModel):
+    """A proposed answer (from a model or a pre-annotator): one per record and question."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="suggestions")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="suggestions")
+    value = models.JSONField()
+    score = models.JSONField(null=True, blank=True)
+    agent = models.CharField(max_length=200, null=True, blank=True)
+    type = models.CharField(max_length=16, choices=SuggestionType.choices, null=True, blank=True)
+
+    class Meta:
+        ordering = ["inserted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "question"], name="suggestion_unique_per_question"),
+        ]
+        indexes = [models.Index(fields=["question"], name="suggestion_question")]
+
+    def __str__(self) -> str:
+        return f"suggestion for {self.question_id} on {self.record_id}"
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    DISCARDED = "discarded", "Discarded"
+
+
+class Response(TimestampedModel):
+    """One labeler's answers to one record: `values` is `{question: {"value": ...}}`."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="responses")
+    # PROTECT: deleting a user must never silently drop their work; deactivate instead.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="responses")
+    values = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=ResponseStatus.choices)
+    time_spent_seconds = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["inserted_at"]
+        constraints = [
+            # (user, record): the work queue excludes a labeler's answered records by it.
+            models.UniqueConstraint(fields=["user", "record"], name="response_unique_per_user"),
+        ]
+        indexes = [models.Index(fields=["record", "status"], name="response_record_status")]
+
+    def __str__(self) -> str:
+        return f"{self.status} response by {self.user_id} to {self.record_id}"

@@ -1,0 +1,39 @@
+"""Helpers shared by the services: model-field validation and unique-name conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from feedback.errors import Conflict, InvalidData, Problem
+from feedback.storable import text_problem
+
+
+def validate_model_fields(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    """Run the model's field validators (lengths, patterns, ranges) as InvalidData."""
+    problems: list[Problem] = []
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(value, str) and (problem := text_problem(value)):
+            problems.append(Problem((field.name,), problem))
+    if problems:
+        raise InvalidData(problems)
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise InvalidData(
+            Problem((name,), " ".join(messages)) for name, messages in error.message_dict.items()
+        ) from None
+
+
+@contextmanager
+def unique_name(description: str) -> Iterator[None]:
+    """Turn a unique-constraint violation into a Conflict that names what clashed."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise Conflict(f"{description} already exists") from None

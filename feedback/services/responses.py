@@ -1,0 +1,156 @@
+"""Responses: submit, save a draft, discard, delete; and the record status they drive.
+
+Every response write locks its record row first. That serialises the writers of one
+record (the same labeler double-posting, or several labelers finishing together), so
+the one-response-per-user rule and the record's `submitted_count` stay exact, while
+labelers on different records never wait on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Case, Count, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from feedback.errors import InvalidData
+from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
+from feedback.questions import clean_response_values
+
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+def record_status_for(min_submitted: int) -> Case:
+    """SQL expression: a record is completed once `min_submitted` responses are submitted."""
+    return Case(
+        When(submitted_count__gte=min_submitted, then=Value(RecordStatus.COMPLETED)),
+        default=Value(RecordStatus.PENDING),
+    )
+
+
+def refresh_record_status(*, dataset: Dataset, record_ids: Iterable[UUID]) -> None:
+    """Recount submitted responses of the given records and set their status.
+
+    Call inside the transaction that changed the responses, with the records locked.
+    """
+    ids = list(record_ids)
+    if not ids:
+        return
+    submitted = (
+        Response.objects.filter(record=OuterRef("pk"), status=ResponseStatus.SUBMITTED)
+        .values("record")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    records = Record.objects.filter(dataset=dataset, id__in=ids)
+    records.update(submitted_count=Coalesce(Subquery(submitted), 0))
+    records.update(status=record_status_for(dataset.min_submitted))
+
+
+def touch_dataset_activity(dataset_id: UUID) -> None:
+    """Bump `last_activity_at`, at most once a minute, so busy datasets avoid a hot row."""
+    now = timezone.now()
+    Dataset.objects.filter(pk=dataset_id, last_activity_at__lt=now - ACTIVITY_RESOLUTION).update(last_activity_at=now)
+
+
+@transaction.atomic
+def response_save(
+    *,
+    record: Record,
+    user: Any,
+    values: Mapping[str, Any] | None,
+    status: str,
+    time_spent_seconds: float | None = None,
+) -> Response:
+    """Create or update `user`'s response to `record` with `status`.
+
+    Idempotent: saving the same values and status again changes nothing. A submission
+    to a record that completed meanwhile is still stored and counted. Time spent is
+    added to what earlier saves recorded.
+    """
+    if status not in ResponseStatus.values:
+        raise InvalidData.at(("status",), f"must be one of {ResponseStatus.values}")
+    if time_spent_seconds is not None and not (
+        isinstance(time_spent_seconds, (int, float)) and 0 <= time_spent_seconds < 10**7
+    ):
+        raise InvalidData.at(("time_spent_seconds",), "must be a non-negative number of seconds")
+    record = Record.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=record.pk)
+    dataset = record.dataset
+    if not dataset.is_published:
+        raise InvalidData.at((), "the dataset is not published")
+    cleaned = clean_response_values(
+        list(dataset.questions.all()),
+        values,
+        submitted=status == ResponseStatus.SUBMITTED,
+        record_fields=record.fields,
+    )
+    response = Response.objects.filter(record=record, user=user).first()
+    if response is not None and response.values == cleaned and response.status == status:
+        return response
+    if response is None:
+        response = Response(record=record, user=user)
+    was_submitted = response.status == ResponseStatus.SUBMITTED
+    response.values = cleaned
+    response.status = status
+    if time_spent_seconds is not None:
+        response.time_spent_seconds = (response.time_spent_seconds or 0) + time_spent_seconds
+    if status == ResponseStatus.SUBMITTED and not was_submitted:
+        response.submitted_at = timezone.now()
+    response.save()
+    if was_submitted or status == ResponseStatus.SUBMITTED:
+        refresh_record_status(dataset=dataset, record_ids=[record.pk])
+    touch_dataset_activity(dataset.pk)
+    return response
+
+
+def response_submit(
+    *, record: Record, user: Any, values: Mapping[str, Any], time_spent_seconds: float | None = None
+) -> Response:
+    """Submit `user`'s answers to `record`: every required question must be answered."""
+    return response_save(
+        record=record,
+        user=user,
+        values=values,
+        status=ResponseStatus.SUBMITTED,
+        time_spent_seconds=time_spent_seconds,
+    )
+
+
+def response_save_draft(
+    *, record: Record, user: Any, values: Mapping[str, Any] | None, time_spent_seconds: float | None = None
+) -> Response:
+    """Keep partial answers for later; a draft never completes a record."""
+    return response_save(
+        record=record,
+        user=user,
+        values=values,
+        status=ResponseStatus.DRAFT,
+        time_spent_seconds=time_spent_seconds,
+    )
+
+
+def response_discard(
+    *, record: Record, user: Any, values: Mapping[str, Any] | None = None, time_spent_seconds: float | None = None
+) -> Response:
+    """Skip the record: it leaves the labeler's queue; partial answers may be kept."""
+    return response_save(
+        record=record,
+        user=user,
+        values=values,
+        status=ResponseStatus.DISCARDED,
+        time_spent_seconds=time_spent_seconds,
+    )
+
+
+@transaction.atomic
+def response_delete(*, response: Response) -> None:
+    """Delete a response and recount its record."""
+    record = Record.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=response.record_id)
+    deleted, _ = Response.objects.filter(pk=response.pk).delete()
+    if deleted:
+        refresh_record_status(dataset=record.dataset, record_ids=[record.pk])

@@ -1,0 +1,68 @@
+"""Settings are safe by default and fail loudly on malformed values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import django, json; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
+    "'engine': settings.DATABASES['default']['ENGINE'], 'eager': settings.CELERY_TASK_ALWAYS_EAGER, "
+    "'secure_cookies': settings.SESSION_COOKIE_SECURE}))"
+)
+BASE_ENV = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+
+def load(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env={**BASE_ENV, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_defaults_are_safe():
+    result = load(DJANGO_SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr
+    assert '"debug": false' in result.stdout
+    assert '"hosts": ["localhost", "127.0.0.1", "[::1]"]' in result.stdout
+    assert '"secure_cookies": true' in result.stdout
+    assert '"eager": true' in result.stdout  # no broker configured
+
+
+def test_database_url_and_broker_select_postgres_and_real_workers():
+    result = load(
+        DJANGO_SECRET_KEY="k" * 50,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/feedloop",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "postgresql" in result.stdout and '"eager": false' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "DJANGO_DEBUG": "maybe"}, "is not a boolean"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "DJANGO_ALLOWED_HOSTS": "*"}, "'*' is refused"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "DJANGO_ALLOWED_HOSTS": "a.example,,b.example"}, "empty item"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_BULK_MAX_RECORDS": "lots"}, "is not an integer"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_BULK_MAX_RECORDS": "0"}, "below its minimum"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+    ],
+)
+def test_unsafe_or_malformed_settings_stop_the_process(env, message):
+    result = load(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_debug_allows_a_local_key():
+    result = load(DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert '"debug": true' in result.stdout and "sqlite3" in result.stdout

@@ -1,0 +1,48 @@
+"""Shared personas: an owner; workspace A with an admin and two labelers; workspace B
+with its own labeler; an outsider who belongs nowhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import User
+from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from workspaces.models import Role, Workspace
+
+
+@dataclass
+class People:
+    owner: User
+    workspace_a: Workspace
+    admin_a: User
+    labeler_a1: User
+    labeler_a2: User
+    workspace_b: Workspace
+    labeler_b: User
+    outsider: User
+
+
+@pytest.fixture
+def people(db) -> People:
+    workspace_a = WorkspaceFactory(name="workspace-a")
+    workspace_b = WorkspaceFactory(name="workspace-b")
+    admin_a = UserFactory(username="admin-a", is_staff=True)
+    labeler_a1 = UserFactory(username="labeler-a1")
+    labeler_a2 = UserFactory(username="labeler-a2")
+    labeler_b = UserFactory(username="labeler-b")
+    MembershipFactory(workspace=workspace_a, user=admin_a, role=Role.ADMIN)
+    MembershipFactory(workspace=workspace_a, user=labeler_a1)
+    MembershipFactory(workspace=workspace_a, user=labeler_a2)
+    MembershipFactory(workspace=workspace_b, user=labeler_b)
+    return People(
+        owner=UserFactory(username="owner", is_superuser=True, is_staff=True),
+        workspace_a=workspace_a,
+        admin_a=admin_a,
+        labeler_a1=labeler_a1,
+        labeler_a2=labeler_a2,
+        workspace_b=workspace_b,
+        labeler_b=labeler_b,
+        outsider=UserFactory(username="outsider"),
+    )

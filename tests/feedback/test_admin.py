@@ -1,0 +1,263 @@
+"""The Django admin: scoped to the workspaces a staff user administers, and bound to the
+same rules as the services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from feedback.models import Dataset, Question
+from feedback.services.responses import response_submit
+from tests.builders import add_records, comparison_dataset, full_answer
+from workspaces import access
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def inline(prefix: str, rows: list[dict[str, Any]], initial: int = 0) -> dict[str, Any]:
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"{prefix}-{index}-{key}"] = json.dumps(value) if key == "settings" else value
+    return data
+
+
+def dataset_post(workspace, name: str, *, fields=(), questions=(), **extra) -> dict[str, Any]:
+    data = {
+        "workspace": str(workspace.pk),
+        "name": name,
+        "guidelines": "Be kind.",
+        "min_submitted": "1",
+        "lease_seconds": "900",
+        "allow_extra_metadata": "on",
+        "shuffle_ranking_options": "on",
+    }
+    data.update(inline("fields", list(fields)))
+    data.update(inline("questions", list(questions)))
+    data.update(inline("metadata_properties", []))
+    data.update(inline("vector_settings", []))
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def two_datasets(people):
+    return comparison_dataset(people.workspace_a, name="mine"), comparison_dataset(people.workspace_b, name="theirs")
+
+
+def test_workspace_admin_sees_only_their_workspace(people, two_datasets):
+    mine, theirs = two_datasets
+    add_records(mine, 1)
+    add_records(theirs, 1, start=100)
+    client = client_for(people.admin_a)
+    page = client.get(reverse("admin:feedback_dataset_changelist"))
+    assert page.status_code == 200
+    assert "mine" in page.text and "theirs" not in page.text
+    assert client.get(reverse("admin:feedback_dataset_change", args=[mine.pk])).status_code == 200
+    # Another workspace's objects are "not found": the admin redirects to its index.
+    for url in (
+        reverse("admin:feedback_dataset_change", args=[theirs.pk]),
+        reverse("admin:feedback_dataset_delete", args=[theirs.pk]),
+        reverse("admin:feedback_record_change", args=[theirs.records.get().pk]),
+        reverse("admin:workspaces_workspace_change", args=[people.workspace_b.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url == reverse("admin:index"), url
+    records = client.get(reverse("admin:feedback_record_changelist"))
+    assert "rec-0" in records.text and "rec-100" not in records.text
+    workspaces = client.get(reverse("admin:workspaces_workspace_changelist"))
+    assert "workspace-a" in workspaces.text and "workspace-b" not in workspaces.text
+    # The dataset filter lists only their datasets.
+    assert "theirs" not in records.text
+    filtered = client.get(reverse("admin:feedback_record_changelist") + f"?dataset={theirs.pk}")
+    assert "rec-100" not in filtered.text
+
+
+def test_workspace_admin_cannot_post_into_another_workspace(people):
+    client = client_for(people.admin_a)
+    response = client.post(reverse("admin:feedback_dataset_add"), dataset_post(people.workspace_b, "sneaky"))
+    assert response.status_code == 200 and "Select a valid choice" in response.text
+    assert not Dataset.objects.filter(name="sneaky").exists()
+
+
+def test_owner_sees_everything_and_labelers_nothing(people, two_datasets):
+    page = client_for(people.owner).get(reverse("admin:feedback_dataset_changelist"))
+    assert "mine" in page.text and "theirs" in page.text
+    for user in (people.labeler_a1, people.outsider):
+        response = client_for(user).get(reverse("admin:feedback_dataset_changelist"))
+        assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_staff_without_an_admin_membership_gets_nothing(people, two_datasets):
+    people.labeler_a1.is_staff = True
+    people.labeler_a1.save()
+    client = client_for(people.labeler_a1)
+    assert client.get(reverse("admin:feedback_dataset_changelist")).status_code == 403
+    assert client.get(reverse("admin:feedback_dataset_change", args=[two_datasets[0].pk])).status_code == 403
+
+
+def test_create_a_dataset_with_fields_and_questions_through_the_admin(people):
+    client = client_for(people.admin_a)
+    data = dataset_post(
+        people.workspace_a,
+        "fresh",
+        fields=[{"name": "prompt", "title": "Prompt", "type": "text", "required": "on", "settings": {}, "position": 0}],
+        questions=[
+            {
+                "name": "quality",
+                "title": "Quality",
+                "type": "rating",
+                "required": "on",
+                "settings": {"options": [{"value": 1}, {"value": 2}, {"value": 3}]},
+                "position": 0,
+            }
+        ],
+    )
+    response = client.post(reverse("admin:feedback_dataset_add"), data)
+    assert response.status_code == 302, response.text[:3000]
+    dataset = Dataset.objects.get(name="fresh")
+    assert dataset.workspace == people.workspace_a and dataset.status == "draft"
+    assert dataset.fields.get().settings == {"use_markdown": False}
+    assert dataset.questions.get().settings == {"options": [{"value": 1}, {"value": 2}, {"value": 3}]}
+    publish = client.post(
+        reverse("admin:feedback_dataset_changelist"), {"action": "publish", "_selected_action": [str(dataset.pk)]}
+    )
+    assert publish.status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.status == "ready"
+
+
+def test_invalid_question_settings_are_form_errors_and_store_nothing(people):
+    client = client_for(people.admin_a)
+    data = dataset_post(
+        people.workspace_a,
+        "broken",
+        questions=[
+            {
+                "name": "quality",
+                "title": "Quality",
+                "type": "rating",
+                "required": "on",
+                "settings": {"options": [{"value": 1}, {"value": 42}]},
+                "position": 0,
+            }
+        ],
+    )
+    response = client.post(reverse("admin:feedback_dataset_add"), data)
+    assert response.status_code == 200
+    assert "integer from 0 to 10" in response.text
+    assert not Dataset.objects.filter(name="broken").exists()
+
+
+def test_publish_action_reports_what_is_missing(people):
+    client = client_for(people.admin_a)
+    client.post(reverse("admin:feedback_dataset_add"), dataset_post(people.workspace_a, "empty"))
+    dataset = Dataset.objects.get(name="empty")
+    response = client.post(
+        reverse("admin:feedback_dataset_changelist"),
+        {"action": "publish", "_selected_action": [str(dataset.pk)]},
+        follow=True,
+    )
+    assert "was not published" in response.text and "at least one field" in response.text
+    dataset.refresh_from_db()
+    assert dataset.status == "draft"
+
+
+def change_post(dataset: Dataset, **question_overrides: Any) -> dict[str, Any]:
+    questions = []
+    for question in dataset.questions.all():
+        row = {
+            "id": str(question.pk),
+            "dataset": str(dataset.pk),
+            "name": question.name,
+            "title": question.title,
+            "description": question.description,
+            "type": question.type,
+            "settings": question.settings,
+            "position": question.position,
+        }
+        if question.required:
+            row["required"] = "on"
+        row.update(question_overrides.get(question.name, {}))
+        questions.append(row)
+    fields = [
+        {
+            "id": str(field.pk),
+            "dataset": str(dataset.pk),
+            "name": field.name,
+            "title": field.title,
+            "type": field.type,
+            "settings": field.settings,
+            "position": field.position,
+            **({"required": "on"} if field.required else {}),
+        }
+        for field in dataset.fields.all()
+    ]
+    data = dataset_post(dataset.workspace, dataset.name)
+    data.update(inline("fields", fields, initial=len(fields)))
+    data.update(inline("questions", questions, initial=len(questions)))
+    data.update(inline("metadata_properties", []))
+    data.update(inline("vector_settings", []))
+    return data
+
+
+def test_admin_refuses_to_remove_an_option_in_use(people):
+    dataset = comparison_dataset(people.workspace_a, name="used")
+    record = add_records(dataset, 1)[0]
+    response_submit(record=record, user=people.labeler_a1, values=full_answer(topic={"value": "code"}))
+    client = client_for(people.admin_a)
+    data = change_post(dataset, topic={"settings": {"options": [{"value": "other"}, {"value": "new"}]}})
+    response = client.post(reverse("admin:feedback_dataset_change", args=[dataset.pk]), data)
+    assert response.status_code == 200
+    assert "are used by answers and cannot be removed" in response.text
+    topic = Question.objects.get(dataset=dataset, name="topic")
+    assert [o["value"] for o in topic.settings["options"]] == ["code", "other"]
+    # Adding an option is fine; a published question cannot be deleted or retyped from the form.
+    data = change_post(
+        dataset,
+        topic={
+            "settings": {"options": [{"value": "code"}, {"value": "other"}, {"value": "new"}]},
+            "type": "text",
+            "DELETE": "on",
+        },
+    )
+    response = client.post(reverse("admin:feedback_dataset_change", args=[dataset.pk]), data)
+    assert response.status_code == 302, response.text[:2000]
+    topic.refresh_from_db()
+    assert topic.type == "label_selection"
+    assert [o["value"] for o in topic.settings["options"]] == ["code", "other", "new"]
+
+
+def test_admin_grants_a_restricted_dataset_to_named_annotators(people):
+    dataset = comparison_dataset(people.workspace_a, name="secret", annotators_restricted=True)
+    data = change_post(dataset)
+    data["annotators_restricted"] = "on"
+    data["granted_annotators"] = [str(people.labeler_a2.pk)]
+    response = client_for(people.admin_a).post(reverse("admin:feedback_dataset_change", args=[dataset.pk]), data)
+    assert response.status_code == 302, response.text[:2000]
+    assert access.can_annotate_dataset(people.labeler_a2, dataset)
+    assert not access.can_annotate_dataset(people.labeler_a1, dataset)
+
+
+def test_record_page_shows_suggestions_and_responses(people):
+    dataset = comparison_dataset(people.workspace_a, name="shown")
+    record = add_records(dataset, 1)[0]
+    response_submit(record=record, user=people.labeler_a1, values=full_answer(comment={"value": "nice and short"}))
+    page = client_for(people.admin_a).get(reverse("admin:feedback_record_change", args=[record.pk]))
+    assert page.status_code == 200
+    assert "nice and short" in page.text and "labeler-a1" in page.text and "Prompt number 0" in page.text
+    search = client_for(people.admin_a).get(reverse("admin:feedback_record_changelist") + "?q=Lovelace")
+    assert "rec-0" in search.text

@@ -1,0 +1,55 @@
+"""The demo: a workspace with people and one published dataset per use case."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+
+from feedback.models import Dataset, Record, Response
+
+
+def seed(password: str | None = None) -> str:
+    out = StringIO()
+    call_command("seed_demo", *(["--password", password] if password else []), stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_builds_the_four_use_cases_and_prints_credentials(db):
+    output = seed()
+    names = set(Dataset.objects.values_list("name", flat=True))
+    assert names == {"demonstrations", "prompt-writing-and-rating", "response-comparison", "internal-evaluation"}
+    assert all(status == "ready" for status in Dataset.objects.values_list("status", flat=True))
+    assert Record.objects.count() >= 40
+    assert "username: owner" in output and "username: lead" in output and "username: ana" in output
+    comparison = Dataset.objects.get(name="response-comparison")
+    assert comparison.questions.get(name="ranking").type == "ranking"
+    evaluation = Dataset.objects.get(name="internal-evaluation")
+    assert {q.name: q.type for q in evaluation.questions.all()} == {
+        "quality": "rating",
+        "failures": "multi_label_selection",
+        "comment": "text",
+    }
+    assert evaluation.records.filter(metadata__model="feedloop-chat-7b-v2").exists()
+
+
+def test_the_printed_admin_logs_in_and_sees_the_four_datasets(db):
+    output = seed()
+    line = next(line for line in output.splitlines() if "username: lead" in line)
+    password = line.split("password:")[1].strip()
+    client = Client()
+    response = client.post("/admin/login/?next=/admin/", {"username": "lead", "password": password})
+    assert response.status_code == 302
+    page = client.get("/admin/feedback/dataset/")
+    for name in ("demonstrations", "prompt-writing-and-rating", "response-comparison", "internal-evaluation"):
+        assert name in page.text
+
+
+def test_seeding_again_keeps_everyone_s_work(db):
+    seed(password="demo-password-1")
+    before = (Record.objects.count(), Response.objects.count())
+    output = seed(password="demo-password-2")
+    assert (Record.objects.count(), Response.objects.count()) == before
+    assert "demo-password-2" in output
+    assert Client().login(username="ana", password="demo-password-2")

@@ -1,0 +1,170 @@
+"""Who may see, annotate, manage and export what: the one place for permission rules.
+
+* Organisation owners (active superusers) may do everything.
+* Workspace memberships are the tenant boundary. An `admin` of a workspace manages its
+  datasets, sees every response in it and exports it. An `annotator` sees the
+  workspace's published datasets that are open to them and only their own responses.
+* A dataset with `annotators_restricted` is open only to the annotators granted the
+  django-guardian object permission `feedback.annotate_dataset` on it (directly or
+  through a group); workspace admins always have access.
+
+Datasets are duck-typed here (`workspace_id`, `status`, `annotators_restricted`) so
+that this app does not import `feedback`, which builds on it. Callers pass querysets in
+and get them back narrowed; anything outside the result is "not found" for that user.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, Q, QuerySet
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from workspaces.models import Membership, Role, Workspace
+
+ANNOTATE_DATASET_PERMISSION = "feedback.annotate_dataset"
+PUBLISHED_STATUS = "ready"
+
+UserLike = AbstractBaseUser | AnonymousUser
+M = TypeVar("M", bound=Model)
+
+
+class DatasetLike(Protocol):
+    pk: Any
+    workspace_id: UUID
+    status: str
+    annotators_restricted: bool
+
+
+def _active(user: UserLike | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_owner(user: UserLike | None) -> bool:
+    """Organisation owners: active superusers."""
+    return _active(user) and bool(getattr(user, "is_superuser", False))
+
+
+def role_in_workspace(user: UserLike | None, workspace_id: UUID) -> Role | None:
+    """The user's membership role in a workspace, or None (owners get None too)."""
+    if not _active(user):
+        return None
+    role = Membership.objects.filter(user=user, workspace_id=workspace_id).values_list("role", flat=True).first()
+    return Role(role) if role else None
+
+
+def _workspace_ids(user: UserLike, role: Role | None = None) -> QuerySet[Membership]:
+    memberships = Membership.objects.filter(user=user)
+    if role is not None:
+        memberships = memberships.filter(role=role)
+    return memberships.values("workspace_id")
+
+
+def visible_workspaces(user: UserLike | None) -> QuerySet[Workspace]:
+    """Workspaces the user may see: all for owners, else those they belong to."""
+    if is_owner(user):
+        return Workspace.objects.all()
+    if not _active(user):
+        return Workspace.objects.none()
+    return Workspace.objects.filter(id__in=_workspace_ids(user))  # type: ignore[arg-type]
+
+
+def managed_workspaces(user: UserLike | None) -> QuerySet[Workspace]:
+    """Workspaces the user administers: all for owners, else where they are admin."""
+    if is_owner(user):
+        return Workspace.objects.all()
+    if not _active(user):
+        return Workspace.objects.none()
+    return Workspace.objects.filter(id__in=_workspace_ids(user, Role.ADMIN))  # type: ignore[arg-type]
+
+
+def can_see_workspace(user: UserLike | None, workspace: Workspace) -> bool:
+    return is_owner(user) or role_in_workspace(user, workspace.id) is not None
+
+
+def can_manage_workspace(user: UserLike | None, workspace: Workspace) -> bool:
+    return is_owner(user) or role_in_workspace(user, workspace.id) == Role.ADMIN
+
+
+def can_create_workspaces(user: UserLike | None) -> bool:
+    """Creating tenants is the organisation owners' job."""
+    return is_owner(user)
+
+
+def visible_datasets(user: UserLike | None, datasets: QuerySet[M]) -> QuerySet[M]:
+    """Narrow `datasets` to those the user may see (and therefore annotate)."""
+    if is_owner(user):
+        return datasets
+    if not _active(user):
+        return datasets.none()
+    granted = get_objects_for_user(
+        user, ANNOTATE_DATASET_PERMISSION, klass=datasets, accept_global_perms=False, with_superuser=False
+    ).values("pk")
+    return datasets.filter(
+        Q(workspace_id__in=_workspace_ids(user, Role.ADMIN))
+        | (
+            Q(workspace_id__in=_workspace_ids(user, Role.ANNOTATOR), status=PUBLISHED_STATUS)
+            & (Q(annotators_restricted=False) | Q(pk__in=granted))
+        )
+    )
+
+
+def managed_datasets(user: UserLike | None, datasets: QuerySet[M]) -> QuerySet[M]:
+    """Narrow `datasets` to those the user manages (admin of their workspace, or owner)."""
+    if is_owner(user):
+        return datasets
+    if not _active(user):
+        return datasets.none()
+    return datasets.filter(workspace_id__in=_workspace_ids(user, Role.ADMIN))
+
+
+def can_manage_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
+    """Change the schema, add or delete records, see everyone's responses, publish."""
+    return is_owner(user) or role_in_workspace(user, dataset.workspace_id) == Role.ADMIN
+
+
+def can_see_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
+    if is_owner(user):
+        return True
+    role = role_in_workspace(user, dataset.workspace_id)
+    if role == Role.ADMIN:
+        return True
+    if role != Role.ANNOTATOR or dataset.status != PUBLISHED_STATUS:
+        return False
+    return not dataset.annotators_restricted or bool(
+        user.has_perm(ANNOTATE_DATASET_PERMISSION, dataset)  # type: ignore[union-attr]
+    )
+
+
+def can_annotate_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
+    """Give feedback on the dataset's records: anyone who sees it, once it is published."""
+    return dataset.status == PUBLISHED_STATUS and can_see_dataset(user, dataset)
+
+
+def can_export_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
+    """Exports carry every labeler's answers, so they are for managers only."""
+    return can_manage_dataset(user, dataset)
+
+
+def can_see_all_responses(user: UserLike | None, dataset: DatasetLike) -> bool:
+    return can_manage_dataset(user, dataset)
+
+
+def visible_responses(user: UserLike | None, dataset: DatasetLike, responses: QuerySet[M]) -> QuerySet[M]:
+    """Responses of `dataset` the user may read: all for managers, else only their own."""
+    if can_see_all_responses(user, dataset):
+        return responses
+    if not can_see_dataset(user, dataset):
+        return responses.none()
+    return responses.filter(user=user)
+
+
+def grant_dataset_access(*, dataset: Model, user: AbstractBaseUser) -> None:
+    """Open a restricted dataset to one named annotator."""
+    assign_perm(ANNOTATE_DATASET_PERMISSION, user, dataset)
+
+
+def revoke_dataset_access(*, dataset: Model, user: AbstractBaseUser) -> None:
+    remove_perm(ANNOTATE_DATASET_PERMISSION, user, dataset)
