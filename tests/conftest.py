@@ -12,6 +12,12 @@ from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Tests create many users; a deliberately slow hasher would dominate the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class People:
     owner: User

@@ -122,12 +122,12 @@ def _clean_suggestion(raw: Any, schema_: _Schema, record_fields: Mapping[str, An
 
 
 def _clean_response(
-    raw: Any, dataset: Dataset, schema_: _Schema, record_fields: Mapping[str, Any], users: Mapping[str, Any], loc: Loc
+    raw: Any, schema_: _Schema, record_fields: Mapping[str, Any], users: Mapping[str, Any], loc: Loc
 ) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise InvalidData.at(loc, "must be an object with user_id, values and status")
     user = users.get(str(raw.get("user_id")))
-    if user is None or not access.can_annotate_dataset(user, dataset):
+    if user is None:
         raise InvalidData.at((*loc, "user_id"), f"no user {raw.get('user_id')!r} who may annotate this dataset")
     status = raw.get("status")
     if status not in ResponseStatus.values:
@@ -144,17 +144,19 @@ def _clean_response(
     return {"user": user, "values": values, "status": status}
 
 
-def _load_users(items: Sequence[Any]) -> dict[str, Any]:
+def _load_annotators(dataset: Dataset, items: Sequence[Any]) -> dict[str, Any]:
+    """The users named by the items' responses who may annotate the dataset, by id."""
     ids = set()
     for item in items:
-        if isinstance(item, Mapping):
-            for response in item.get("responses") or []:
+        if isinstance(item, Mapping) and isinstance(item.get("responses"), list):
+            for response in item["responses"]:
                 if isinstance(response, Mapping):
                     with contextlib.suppress(ValueError):
                         ids.add(UUID(str(response.get("user_id"))))
     if not ids:
         return {}
-    return {str(user.pk): user for user in get_user_model().objects.filter(pk__in=ids)}
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {str(user.pk): user for user in users if access.can_annotate_dataset(user, dataset)}
 
 
 def _find_existing(dataset: Dataset, items: Sequence[Any]) -> tuple[dict[str, Record], dict[str, Record]]:
@@ -248,9 +250,7 @@ def _validate_item(
             problems += error.problems
     for index, response in enumerate(raw.get("responses") or []):
         try:
-            responses.append(
-                _clean_response(response, dataset, schema_, record.fields, users, (*loc, "responses", index))
-            )
+            responses.append(_clean_response(response, schema_, record.fields, users, (*loc, "responses", index)))
         except InvalidData as error:
             problems += error.problems
     if not isinstance(raw.get("suggestions") or [], list):
@@ -369,7 +369,7 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
         raise InvalidData.at((), "publish the dataset before adding records")
     schema_ = _Schema(dataset)
     existing = _find_existing(dataset, items) if not create_only else ({}, {})
-    users = _load_users(items)
+    users = _load_annotators(dataset, items)
 
     problems: list[Problem] = []
     validated: list[_Item] = []

@@ -213,3 +213,23 @@ def test_response_statuses_in_bulk_drive_completion(people):
     records_bulk_upsert(dataset=dataset, items=items)
     record.refresh_from_db()
     assert (record.status, record.submitted_count) == ("pending", 1)
+
+
+def test_bulk_upsert_query_count_does_not_grow_with_the_batch(people, dataset, django_assert_max_num_queries):
+    def batch(start: int, size: int) -> list[dict]:
+        return [
+            record_item(
+                n,
+                suggestions=[suggestion(dataset, "quality", 3)],
+                responses=[{"user_id": str(people.labeler_a1.id), "values": full_answer(), "status": "submitted"}],
+            )
+            for n in range(start, start + size)
+        ]
+
+    small, large = batch(0, 5), batch(100, 200)
+    with django_assert_max_num_queries(30):
+        records_bulk_upsert(dataset=dataset, items=small)
+    with django_assert_max_num_queries(30):
+        records_bulk_upsert(dataset=dataset, items=large)
+    with django_assert_max_num_queries(30):
+        records_bulk_upsert(dataset=dataset, items=large)  # the idempotent re-send
