@@ -10,3 +10,4 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/feedlo
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")

@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import User
 from workspaces import access
 from workspaces.models import Membership, Workspace
 
@@ -113,37 +111,3 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return access.can_create_workspaces(request.user)
-
-
-class UserMembershipInline(admin.TabularInline):
-    model = Membership
-    fk_name = "user"
-    extra = 0
-    fields = ["workspace", "role"]
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """People are the owners' to create and change; workspace admins may look them up
-    (to add them to their workspaces)."""
-
-    list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser"]
-    search_fields = ["username", "email", "first_name", "last_name"]
-    inlines = [UserMembershipInline]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return access.is_owner(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return access.is_owner(request.user) or (
-            request.user.is_staff and access.managed_workspaces(request.user).exists()
-        )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return access.is_owner(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return access.is_owner(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return access.is_owner(request.user)

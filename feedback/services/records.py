@@ -436,3 +436,10 @@ def records_delete(*, dataset: Dataset, record_ids: Sequence[UUID]) -> int:
     """Delete records of `dataset` (ids of other datasets are ignored); returns how many."""
     _deleted, by_model = Record.objects.filter(dataset=dataset, id__in=list(record_ids)).delete()
     return by_model.get(Record._meta.label, 0)
+
+
+@transaction.atomic
+def suggestions_delete(*, record: Record, suggestion_ids: Sequence[UUID]) -> int:
+    """Delete suggestions of `record` (ids of other records are ignored); returns how many."""
+    deleted, _ = Suggestion.objects.filter(record=record, id__in=list(suggestion_ids)).delete()
+    return deleted

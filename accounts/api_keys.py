@@ -1,0 +1,73 @@
+"""API keys: create (shown once), authenticate, revoke."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ApiKey, User
+from workspaces import access
+
+KEY_PREFIX = "fl"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiKeyError(ValueError):
+    """The key cannot be created as asked; the message says why."""
+
+
+def _digest(key: str) -> str:
+    # Keys carry ~190 bits of randomness, so a fast hash is enough (as for GitHub tokens).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *, user: User, name: str, workspace: Any | None = None, read_only: bool = False
+) -> tuple[ApiKey, str]:
+    """Create a key for `user`; returns the row and the key itself, which is never stored.
+
+    A key limited to a workspace must name one the user belongs to (or any, for owners).
+    """
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ApiKeyError("give the key a name of 1 to 200 characters")
+    if workspace is not None and not access.can_see_workspace(user, workspace):
+        raise ApiKeyError("no such workspace")
+    prefix = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
+    api_key = ApiKey.objects.create(
+        user=user, name=name, prefix=prefix, digest=_digest(key), workspace=workspace, read_only=read_only
+    )
+    return api_key, key
+
+
+def api_key_authenticate(key: str) -> ApiKey | None:
+    """The live key matching `key` (its user active), or None. Records when it was used."""
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != KEY_PREFIX:
+        return None
+    api_key = ApiKey.objects.select_related("user").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if api_key is None or not hmac.compare_digest(api_key.digest, _digest(key)):
+        return None
+    if not api_key.user.is_active:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke a key for good; revoking twice changes nothing."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key

@@ -1,0 +1,90 @@
+"""People: create, change and delete users (the organisation owners' job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from accounts.models import User
+
+ROLES = ("owner", "admin", "annotator")
+
+
+class UserError(ValueError):
+    def __init__(self, message: str, *, conflict: bool = False) -> None:
+        super().__init__(message)
+        self.conflict = conflict
+
+
+def _apply_role(user: User, role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"role must be one of {list(ROLES)}")
+    # Owners are superusers; admins are staff (they join workspaces as admins).
+    user.is_superuser = role == "owner"
+    user.is_staff = role in ("owner", "admin")
+
+
+def _validate(user: User, password: str | None) -> None:
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)
+        if password is not None:
+            validate_password(password, user)
+    except ValidationError as error:
+        messages = error.message_dict if hasattr(error, "error_dict") else {"password": error.messages}
+        raise UserError("; ".join(f"{k}: {' '.join(v)}" for k, v in messages.items())) from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str = "annotator",
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    user = User(username=username, first_name=first_name or "", last_name=last_name or "", email=email or "")
+    _apply_role(user, role)
+    _validate(user, password)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise UserError(f"a user named {username!r} already exists", conflict=True) from None
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, **changes: Any) -> User:
+    password = changes.pop("password", None)
+    role = changes.pop("role", None)
+    for key in ("username", "first_name", "last_name", "email"):
+        if key in changes and changes[key] is not None:
+            setattr(user, key, changes[key])
+    if role is not None:
+        _apply_role(user, role)
+    _validate(user, password)
+    if password is not None:
+        user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise UserError(f"a user named {user.username!r} already exists", conflict=True) from None
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete a user who has given no responses; otherwise deactivate them instead."""
+    try:
+        with transaction.atomic():
+            user.delete()
+    except ProtectedError:
+        raise UserError("the user has responses; deactivate them instead of deleting", conflict=True) from None

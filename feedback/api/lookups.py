@@ -1,0 +1,121 @@
+"""One lookup per aggregate for the API, scoped to what the caller may see.
+
+Every query starts from the caller's visible workspaces (narrowed further by a
+workspace-limited API key). Objects outside are "not found" (404); objects the caller
+sees but may not change answer 403 (a member lacking the role).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+
+from accounts.models import ApiKey
+from feedback.errors import InvalidData
+from feedback.models import Dataset, Field, MetadataProperty, Question, Record, Response, VectorSettings
+from workspaces import access
+from workspaces.models import Workspace
+
+
+def parse_uuid(value: Any, name: str = "id") -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except (TypeError, ValueError):
+        raise InvalidData.at((name,), f"{value!r} is not a valid UUID") from None
+
+
+def key_workspace_id(request: Request) -> UUID | None:
+    key = request.auth
+    return key.workspace_id if isinstance(key, ApiKey) else None
+
+
+def workspaces_for(request: Request) -> QuerySet[Workspace]:
+    workspaces = access.visible_workspaces(request.user)
+    limit = key_workspace_id(request)
+    return workspaces.filter(pk=limit) if limit else workspaces
+
+
+def datasets_for(request: Request) -> QuerySet[Dataset]:
+    datasets = access.visible_datasets(request.user, Dataset.objects.all())
+    limit = key_workspace_id(request)
+    return datasets.filter(workspace_id=limit) if limit else datasets
+
+
+def get_workspace(request: Request, workspace_id: Any) -> Workspace:
+    workspace = workspaces_for(request).filter(pk=parse_uuid(workspace_id, "workspace_id")).first()
+    if workspace is None:
+        raise Http404
+    return workspace
+
+
+def get_managed_workspace(request: Request, workspace_id: Any) -> Workspace:
+    workspace = get_workspace(request, workspace_id)
+    if not access.can_manage_workspace(request.user, workspace):
+        raise PermissionDenied("Only the workspace's admins may do this.")
+    return workspace
+
+
+def get_dataset(request: Request, dataset_id: Any, *, manage: bool = False) -> Dataset:
+    dataset = datasets_for(request).select_related("workspace").filter(pk=parse_uuid(dataset_id, "dataset_id")).first()
+    if dataset is None:
+        raise Http404
+    if manage:
+        require_manager(request, dataset)
+    return dataset
+
+
+def require_manager(request: Request, dataset: Dataset) -> None:
+    if not access.can_manage_dataset(request.user, dataset):
+        raise PermissionDenied("Only the workspace's admins may do this.")
+
+
+def _dataset_child(request: Request, model: Any, object_id: Any, *, manage: bool) -> Any:
+    obj = (
+        model.objects.select_related("dataset")
+        .filter(pk=parse_uuid(object_id), dataset__in=datasets_for(request))
+        .first()
+    )
+    if obj is None:
+        raise Http404
+    if manage:
+        require_manager(request, obj.dataset)
+    return obj
+
+
+def get_field(request: Request, field_id: Any, *, manage: bool = False) -> Field:
+    return _dataset_child(request, Field, field_id, manage=manage)
+
+
+def get_question(request: Request, question_id: Any, *, manage: bool = False) -> Question:
+    return _dataset_child(request, Question, question_id, manage=manage)
+
+
+def get_metadata_property(request: Request, prop_id: Any, *, manage: bool = False) -> MetadataProperty:
+    return _dataset_child(request, MetadataProperty, prop_id, manage=manage)
+
+
+def get_vector_settings(request: Request, settings_id: Any, *, manage: bool = False) -> VectorSettings:
+    return _dataset_child(request, VectorSettings, settings_id, manage=manage)
+
+
+def get_record(request: Request, record_id: Any, *, manage: bool = False) -> Record:
+    return _dataset_child(request, Record, record_id, manage=manage)
+
+
+def get_response(request: Request, response_id: Any) -> Response:
+    """A response the caller may change: their own, or any in a dataset they manage."""
+    response = (
+        Response.objects.select_related("record__dataset")
+        .filter(pk=parse_uuid(response_id), record__dataset__in=datasets_for(request))
+        .first()
+    )
+    if response is None:
+        raise Http404
+    if response.user_id != request.user.pk and not access.can_see_all_responses(request.user, response.record.dataset):
+        raise Http404
+    return response

@@ -1,0 +1,185 @@
+"""People and workspaces: /me, /users, /workspaces and their members, API keys."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import services as people
+from accounts.api_keys import api_key_create, api_key_revoke
+from accounts.models import ApiKey, User
+from feedback.api import inputs, shapes
+from feedback.api.lookups import get_managed_workspace, get_workspace, key_workspace_id, parse_uuid, workspaces_for
+from feedback.errors import Conflict, InvalidData
+from workspaces import access
+from workspaces import services as workspace_services
+from workspaces.models import Membership, Role
+
+
+def _people_error(error: people.UserError | workspace_services.WorkspaceError) -> Exception:
+    return Conflict(str(error)) if error.conflict else InvalidData.at((), str(error))
+
+
+def _with_admin_flag(users):  # type: ignore[no-untyped-def]
+    return users.annotate(
+        is_workspace_admin=Exists(Membership.objects.filter(user=OuterRef("pk"), role=Role.ADMIN))
+    ).order_by("username")
+
+
+def _users_out(users) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [shapes.user_out(user, is_workspace_admin=user.is_workspace_admin) for user in _with_admin_flag(users)]
+
+
+def _visible_users(request: Request):  # type: ignore[no-untyped-def]
+    """Owners see everyone; workspace admins see the members of their workspaces."""
+    if access.is_owner(request.user) and not key_workspace_id(request):
+        return User.objects.all()
+    managed = access.managed_workspaces(request.user).filter(pk__in=workspaces_for(request))
+    return User.objects.filter(memberships__workspace__in=managed).distinct() | User.objects.filter(pk=request.user.pk)
+
+
+def _get_user(request: Request, user_id: str) -> User:
+    user = _visible_users(request).filter(pk=parse_uuid(user_id, "user_id")).first()
+    if user is None:
+        raise Http404
+    return user
+
+
+def _require_owner(request: Request) -> None:
+    if not access.is_owner(request.user):
+        raise PermissionDenied("Only organisation owners may do this.")
+
+
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    return Response(shapes.user_out(request.user))
+
+
+@api_view(["GET"])
+def me_workspaces(request: Request) -> Response:
+    return Response({"items": [shapes.workspace_out(w) for w in workspaces_for(request)]})
+
+
+@api_view(["GET", "POST"])
+def workspaces(request: Request) -> Response:
+    if request.method == "GET":
+        return Response({"items": [shapes.workspace_out(w) for w in workspaces_for(request)]})
+    if not access.can_create_workspaces(request.user) or key_workspace_id(request):
+        raise PermissionDenied("Only organisation owners may create workspaces.")
+    data = inputs.read(inputs.WorkspaceCreate, request)
+    try:
+        workspace = workspace_services.workspace_create(name=data["name"])
+    except workspace_services.WorkspaceError as error:
+        raise _people_error(error) from None
+    return Response(shapes.workspace_out(workspace), status=status.HTTP_201_CREATED)
+
+
+@api_view(["GET", "DELETE"])
+def workspace_detail(request: Request, workspace_id: str) -> Response:
+    workspace = get_workspace(request, workspace_id)
+    if request.method == "GET":
+        return Response(shapes.workspace_out(workspace))
+    _require_owner(request)
+    shape = shapes.workspace_out(workspace)
+    try:
+        workspace_services.workspace_delete(workspace=workspace)
+    except workspace_services.WorkspaceError as error:
+        raise _people_error(error) from None
+    return Response(shape)
+
+
+@api_view(["GET", "POST"])
+def workspace_users(request: Request, workspace_id: str) -> Response:
+    workspace = get_managed_workspace(request, workspace_id)
+    if request.method == "GET":
+        return Response({"items": _users_out(User.objects.filter(memberships__workspace=workspace))})
+    data = inputs.read(inputs.WorkspaceUserAdd, request)
+    user = User.objects.filter(pk=data["user_id"], is_active=True).first()
+    if user is None:
+        raise InvalidData.at(("user_id",), "no such user")
+    role = Role(data["role"]) if data.get("role") else None
+    workspace_services.membership_add(workspace=workspace, user=user, role=role)
+    return Response(shapes.user_out(user), status=status.HTTP_201_CREATED)
+
+
+@api_view(["DELETE"])
+def workspace_user_detail(request: Request, workspace_id: str, user_id: str) -> Response:
+    workspace = get_managed_workspace(request, workspace_id)
+    user = User.objects.filter(pk=parse_uuid(user_id, "user_id"), memberships__workspace=workspace).first()
+    if user is None:
+        raise Http404
+    workspace_services.membership_remove(workspace=workspace, user=user)
+    return Response(shapes.user_out(user))
+
+
+@api_view(["GET", "POST"])
+def users(request: Request) -> Response:
+    if request.method == "GET":
+        if not (access.is_owner(request.user) or access.managed_workspaces(request.user).exists()):
+            raise PermissionDenied("Only owners and workspace admins may list users.")
+        return Response({"items": _users_out(_visible_users(request))})
+    _require_owner(request)
+    data = inputs.read(inputs.UserCreate, request)
+    try:
+        user = people.user_create(**data)
+    except people.UserError as error:
+        raise _people_error(error) from None
+    return Response(shapes.user_out(user), status=status.HTTP_201_CREATED)
+
+
+@api_view(["GET", "PATCH", "DELETE"])
+def user_detail(request: Request, user_id: str) -> Response:
+    user = _get_user(request, user_id)
+    if request.method == "GET":
+        return Response(shapes.user_out(user))
+    _require_owner(request)
+    if request.method == "PATCH":
+        data = inputs.read(inputs.UserUpdate, request, partial=True)
+        try:
+            user = people.user_update(user=user, **data)
+        except people.UserError as error:
+            raise _people_error(error) from None
+        return Response(shapes.user_out(user))
+    shape = shapes.user_out(user)
+    try:
+        people.user_delete(user=user)
+    except people.UserError as error:
+        raise _people_error(error) from None
+    return Response(shape)
+
+
+@api_view(["GET"])
+def user_workspaces(request: Request, user_id: str) -> Response:
+    user = _get_user(request, user_id)
+    mine = workspaces_for(request)
+    theirs = mine.filter(memberships__user=user) if not user.is_superuser else mine
+    return Response({"items": [shapes.workspace_out(w) for w in theirs.distinct()]})
+
+
+@api_view(["GET", "POST"])
+def me_api_keys(request: Request) -> Response:
+    if request.method == "GET":
+        keys = ApiKey.objects.filter(user=request.user)
+        return Response({"items": [shapes.api_key_out(key) for key in keys]})
+    data = inputs.read(inputs.ApiKeyCreate, request)
+    workspace = get_workspace(request, data["workspace_id"]) if data.get("workspace_id") else None
+    limit = key_workspace_id(request)
+    if limit and (workspace is None or workspace.pk != limit):
+        raise PermissionDenied("A key limited to a workspace can only make keys for that workspace.")
+    api_key, key = api_key_create(
+        user=request.user, name=data["name"], workspace=workspace, read_only=data.get("read_only", False)
+    )
+    return Response(shapes.api_key_out(api_key, key), status=status.HTTP_201_CREATED)
+
+
+@api_view(["DELETE"])
+def me_api_key_detail(request: Request, key_id: str) -> Response:
+    api_key = ApiKey.objects.filter(user=request.user, pk=parse_uuid(key_id, "key_id")).first()
+    if api_key is None:
+        raise Http404
+    return Response(shapes.api_key_out(api_key_revoke(api_key=api_key)))

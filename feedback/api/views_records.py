@@ -1,0 +1,265 @@
+"""Records, their responses and suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from feedback import selectors
+from feedback.api import inputs, shapes
+from feedback.api.lookups import datasets_for, get_dataset, get_record, get_response, parse_uuid, require_manager
+from feedback.errors import InvalidData, Problem
+from feedback.models import Dataset, Record, Suggestion
+from feedback.services import records as record_services
+from feedback.services import responses as response_services
+from workspaces import access
+
+MAX_PAGE = 1000
+MAX_DELETE_IDS = 100
+
+
+def page_params(request: Request, *, default_limit: int = 50) -> tuple[int, int]:
+    problems = []
+    values = {}
+    for name, default, low, high in (("offset", 0, 0, None), ("limit", default_limit, 1, MAX_PAGE)):
+        raw = request.query_params.get(name)
+        try:
+            value = default if raw is None else int(raw)
+        except ValueError:
+            problems.append(Problem(("query", name), f"{raw!r} is not an integer"))
+            continue
+        if value < low or (high is not None and value > high):
+            problems.append(Problem(("query", name), f"must be from {low} to {high}" if high else f"must be >= {low}"))
+        values[name] = value
+    if problems:
+        raise InvalidData(problems)
+    return values["offset"], values["limit"]
+
+
+class Include:
+    """What `include=responses&include=suggestions&include=vectors[:a,b]` asks for."""
+
+    def __init__(self, request: Request, dataset: Dataset) -> None:
+        self.responses = self.suggestions = False
+        self.vectors: list[str] | None = None
+        for raw in request.query_params.getlist("include"):
+            for part in raw.split("&"):
+                name, _, names = part.partition(":")
+                if name == "responses":
+                    self.responses = True
+                elif name == "suggestions":
+                    self.suggestions = True
+                elif name == "vectors":
+                    known = list(dataset.vector_settings.values_list("name", flat=True))
+                    self.vectors = [n for n in names.split(",") if n] if names else known
+                elif name:
+                    raise InvalidData.at(("query", "include"), f"{name!r}: use responses, suggestions or vectors")
+
+
+def records_out(request: Request, dataset: Dataset, records: list[Record], include: Include) -> list[dict[str, Any]]:
+    ids = [record.pk for record in records]
+    responses = selectors.responses_by_record(request.user, dataset, ids) if include.responses else None
+    suggestions = selectors.suggestions_by_record(ids) if include.suggestions else None
+    return [
+        shapes.record_out(
+            record,
+            responses=responses[record.pk] if responses is not None else None,
+            suggestions=suggestions[record.pk] if suggestions is not None else None,
+            vectors=include.vectors,
+        )
+        for record in records
+    ]
+
+
+@api_view(["GET", "DELETE"])
+def dataset_records(request: Request, dataset_id: str) -> Response:
+    if request.method == "DELETE":
+        dataset = get_dataset(request, dataset_id, manage=True)
+        raw = ",".join(request.query_params.getlist("ids"))
+        ids = [parse_uuid(part, "ids") for part in raw.split(",") if part.strip()]
+        if not ids:
+            raise InvalidData.at(("query", "ids"), "name the records to delete")
+        if len(ids) > MAX_DELETE_IDS:
+            raise InvalidData.at(("query", "ids"), f"at most {MAX_DELETE_IDS} ids per call")
+        record_services.records_delete(dataset=dataset, record_ids=ids)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    dataset = get_dataset(request, dataset_id)
+    offset, limit = page_params(request)
+    include = Include(request, dataset)
+    records, total = selectors.records_page(dataset, offset=offset, limit=limit)
+    return Response({"items": records_out(request, dataset, records, include), "total": total})
+
+
+def _bulk_items(request: Request) -> list[Any]:
+    if not isinstance(request.data, dict) or not isinstance(request.data.get("items"), list):
+        raise InvalidData.at(("items",), 'send {"items": [...]}')
+    items = request.data["items"]
+    if not items:
+        raise InvalidData.at(("items",), "send at least one item")
+    return items
+
+
+def _bulk_out(request: Request, dataset: Dataset, result: record_services.BulkUpsertResult) -> list[dict]:
+    include = Include(request, dataset)
+    include.responses = include.suggestions = True
+    return records_out(request, dataset, result.records, include)
+
+
+@api_view(["PUT", "POST"])
+def dataset_records_bulk(request: Request, dataset_id: str) -> Response:
+    dataset = get_dataset(request, dataset_id, manage=True)
+    items = _bulk_items(request)
+    if len(items) > settings.FEEDLOOP_BULK_MAX_RECORDS:
+        raise record_services.TooManyItems(len(items), settings.FEEDLOOP_BULK_MAX_RECORDS)
+    if request.method == "POST":
+        result = record_services.records_bulk_upsert(dataset=dataset, items=items, create_only=True)
+        return Response({"items": _bulk_out(request, dataset, result)}, status=status.HTTP_201_CREATED)
+    result = record_services.records_bulk_upsert(dataset=dataset, items=items)
+    return Response(
+        {"items": _bulk_out(request, dataset, result), "updated_item_ids": [str(pk) for pk in result.updated_ids]}
+    )
+
+
+def _one_record_out(request: Request, record: Record) -> dict[str, Any]:
+    include = Include(request, record.dataset)
+    return records_out(request, record.dataset, [record], include)[0]
+
+
+@api_view(["GET", "PATCH", "DELETE"])
+def record_detail(request: Request, record_id: str) -> Response:
+    record = get_record(request, record_id, manage=request.method != "GET")
+    if request.method == "GET":
+        return Response(_one_record_out(request, record))
+    if request.method == "PATCH":
+        data = inputs.read(inputs.RecordUpdate, request, partial=True)
+        item = {"id": str(record.pk), **data}
+        try:
+            result = record_services.records_bulk_upsert(dataset=record.dataset, items=[item])
+        except InvalidData as error:
+            raise InvalidData(Problem(p.loc[2:], p.msg) for p in error.problems) from None
+        updated = result.records[0]
+        updated.dataset = record.dataset
+        return Response(_one_record_out(request, updated))
+    shape = shapes.record_out(record)
+    record_services.records_delete(dataset=record.dataset, record_ids=[record.pk])
+    return Response(shape)
+
+
+@api_view(["POST"])
+def record_responses(request: Request, record_id: str) -> Response:
+    record = get_record(request, record_id)
+    if not access.can_annotate_dataset(request.user, record.dataset):
+        raise Http404
+    data = inputs.read(inputs.ResponseWrite, request)
+    response = response_services.response_save(
+        record=record,
+        user=request.user,
+        values=data.get("values"),
+        status=data["status"],
+        time_spent_seconds=data.get("time_spent_seconds"),
+    )
+    return Response(shapes.response_out(response), status=status.HTTP_201_CREATED)
+
+
+@api_view(["PUT", "DELETE"])
+def response_detail(request: Request, response_id: str) -> Response:
+    response = get_response(request, response_id)
+    if request.method == "DELETE":
+        shape = shapes.response_out(response)
+        response_services.response_delete(response=response)
+        return Response(shape)
+    data = inputs.read(inputs.ResponseWrite, request)
+    updated = response_services.response_save(
+        record=response.record,
+        user=response.user,
+        values=data.get("values"),
+        status=data["status"],
+        time_spent_seconds=data.get("time_spent_seconds"),
+    )
+    return Response(shapes.response_out(updated))
+
+
+@api_view(["POST"])
+def me_responses_bulk(request: Request) -> Response:
+    """Save many of the caller's responses; each item succeeds or fails on its own."""
+    items = _bulk_items(request)
+    if len(items) > settings.FEEDLOOP_BULK_MAX_RECORDS:
+        raise record_services.TooManyItems(len(items), settings.FEEDLOOP_BULK_MAX_RECORDS)
+    results = []
+    for item in items:
+        try:
+            if not isinstance(item, dict):
+                raise InvalidData.at((), "must be an object with record_id, values and status")
+            record = get_record(request, item.get("record_id"))
+            if not access.can_annotate_dataset(request.user, record.dataset):
+                raise Http404
+            response = response_services.response_save(
+                record=record,
+                user=request.user,
+                values=item.get("values"),
+                status=item.get("status"),
+                time_spent_seconds=item.get("time_spent_seconds"),
+            )
+            results.append({"item": shapes.response_out(response), "error": None})
+        except InvalidData as error:
+            results.append({"item": None, "error": {"detail": str(error)}})
+        except Http404:
+            results.append({"item": None, "error": {"detail": "Record not found."}})
+    return Response({"items": results})
+
+
+@api_view(["GET", "PUT", "DELETE"])
+def record_suggestions(request: Request, record_id: str) -> Response:
+    record = get_record(request, record_id, manage=request.method != "GET")
+    if request.method == "GET":
+        if not access.can_see_all_responses(request.user, record.dataset) and not access.can_annotate_dataset(
+            request.user, record.dataset
+        ):
+            raise Http404
+        return Response({"items": [shapes.suggestion_out(s) for s in record.suggestions.order_by("inserted_at")]})
+    if request.method == "DELETE":
+        raw = ",".join(request.query_params.getlist("ids"))
+        ids = [parse_uuid(part, "ids") for part in raw.split(",") if part.strip()]
+        record_services.suggestions_delete(record=record, suggestion_ids=ids)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    data = inputs.read(inputs.SuggestionWrite, request)
+    suggestion = {**data, "question_id": str(data["question_id"])}
+    try:
+        record_services.records_bulk_upsert(
+            dataset=record.dataset, items=[{"id": str(record.pk), "suggestions": [suggestion]}]
+        )
+    except InvalidData as error:
+        raise InvalidData(Problem(p.loc[4:] or p.loc[2:], p.msg) for p in error.problems) from None
+    stored = Suggestion.objects.get(record=record, question_id=data["question_id"])
+    return Response(shapes.suggestion_out(stored))
+
+
+@api_view(["DELETE"])
+def suggestion_detail(request: Request, suggestion_id: str) -> Response:
+    suggestion = (
+        Suggestion.objects.select_related("record__dataset")
+        .filter(pk=parse_uuid(suggestion_id), record__dataset__in=datasets_for(request))
+        .first()
+    )
+    if suggestion is None:
+        raise Http404
+    require_manager(request, suggestion.record.dataset)
+    shape = shapes.suggestion_out(suggestion)
+    record_services.suggestions_delete(record=suggestion.record, suggestion_ids=[suggestion.pk])
+    return Response(shape)
+
+
+@api_view(["GET"])
+def version(request: Request) -> Response:
+    return Response({"version": settings.FEEDLOOP_VERSION})
+
+
+@api_view(["GET"])
+def status_view(request: Request) -> Response:
+    return Response({"version": settings.FEEDLOOP_VERSION, "status": "ok"})
