@@ -285,3 +285,23 @@ class Response(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.status} response by {self.user_id} to {self.record_id}"
+
+
+class RecordLease(models.Model):
+    """A record handed to a labeler by the work queue, held for them until `expires_at`.
+
+    Live leases of other labelers count against a record's free slots, so that the
+    queue never hands out more copies than `min_submitted` needs.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="leases")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "record"], name="lease_unique_per_user")]
+        indexes = [models.Index(fields=["record", "expires_at"], name="lease_record_expiry")]
+
+    def __str__(self) -> str:
+        return f"lease of {self.record_id} for {self.user_id} until {self.expires_at}"

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.http import Http404
 from rest_framework import status
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback import selectors
+from feedback import distribution, search, selectors
 from feedback.api import inputs, shapes
 from feedback.api.lookups import datasets_for, get_dataset, get_record, get_response, parse_uuid, require_manager
 from feedback.errors import InvalidData, Problem
@@ -109,6 +110,35 @@ def _bulk_out(request: Request, dataset: Dataset, result: record_services.BulkUp
     include = Include(request, dataset)
     include.responses = include.suggestions = True
     return records_out(request, dataset, result.records, include)
+
+
+@api_view(["GET"])
+def me_dataset_next_record(request: Request, dataset_id: str) -> Response:
+    """The caller's next record under the work-distribution rules; 204 when none is left."""
+    dataset = get_dataset(request, dataset_id)
+    if not access.can_annotate_dataset(request.user, dataset):
+        raise PermissionDenied("The dataset is not open for annotation.")
+    record = distribution.next_record(dataset=dataset, user=request.user)
+    if record is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    include = Include(request, dataset)
+    include.responses = include.suggestions = True
+    return Response(records_out(request, dataset, [record], include)[0])
+
+
+@api_view(["POST"])
+def dataset_records_search(request: Request, dataset_id: str) -> Response:
+    dataset = get_dataset(request, dataset_id)
+    offset, limit = page_params(request)
+    include = Include(request, dataset)
+    result = search.search_records(user=request.user, dataset=dataset, body=request.data, offset=offset, limit=limit)
+    items = records_out(request, dataset, result.records, include)
+    return Response(
+        {
+            "items": [{"record": item, "query_score": score} for item, score in zip(items, result.scores, strict=True)],
+            "total": result.total,
+        }
+    )
 
 
 @api_view(["PUT", "POST"])

@@ -13,6 +13,7 @@ import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -207,7 +208,8 @@ def _validate_item(
                 problems += error.problems
     is_new = record is None
     fields = metadata = vectors = None
-    if is_new or "fields" in raw:
+    # An update may send `"fields": null` (SDK 2.8 does, for metadata-only changes): keep them.
+    if is_new or raw.get("fields") is not None:
         try:
             fields = schema.clean_record_fields(schema_.fields, raw.get("fields"), loc=(*loc, "fields"))
         except InvalidData as error:
@@ -404,8 +406,9 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
     try:
         with transaction.atomic():
             new = [item.record for item in validated if item.is_new]
-            for record in new:
-                record.inserted_at = now
+            for offset, record in enumerate(new):
+                # A microsecond apart: records list and queue in the order they were sent.
+                record.inserted_at = now + timedelta(microseconds=offset)
             Record.objects.bulk_create(new, batch_size=1000)
             changed = [item.record for item in validated if not item.is_new and item.changed]
             for record in changed:

@@ -18,6 +18,7 @@ from django.db.models import Case, Count, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from feedback.distribution import release_lease
 from feedback.errors import InvalidData
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import clean_response_values
@@ -102,6 +103,8 @@ def response_save(
     if status == ResponseStatus.SUBMITTED and not was_submitted:
         response.submitted_at = timezone.now()
     response.save()
+    if status != ResponseStatus.DRAFT:
+        release_lease(record=record, user=user)
     if was_submitted or status == ResponseStatus.SUBMITTED:
         refresh_record_status(dataset=dataset, record_ids=[record.pk])
     touch_dataset_activity(dataset.pk)

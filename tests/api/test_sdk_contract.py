@@ -133,6 +133,30 @@ def test_the_sdk_round_trips_a_whole_dataset(client, live_server, owner_key):
     assert answered.status == "completed"  # two submitted responses, min_submitted=2
     assert by_id["rec-100"].status == "pending"
 
+    # Search: filters, full text and similarity through rg.Query.
+    def ids(query: rg.Query) -> set[str]:
+        return {record.id for record in dataset.records(query=query)}
+
+    assert ids(rg.Query(filter=rg.Filter([("metadata.model", "==", "a")]))) == {
+        f"rec-{n}" for n in range(RECORDS) if n % 2
+    }
+    assert ids(rg.Query(filter=rg.Filter([("metadata.length", ">=", 990), ("metadata.model", "==", "b")]))) == {
+        f"rec-{n}" for n in range(990, RECORDS) if n % 2 == 0
+    }
+    assert ids(rg.Query(query="Question 42")) == {"rec-42"}
+    assert ids(rg.Query(filter=rg.Filter([("response.status", "==", "submitted")]))) == {f"rec-{n}" for n in range(10)}
+    assert ids(rg.Query(filter=rg.Filter([("quality.suggestion", "==", 3)]))) == {
+        f"rec-{n}" for n in range(RECORDS) if n % 5 == 2
+    }
+    assert ids(rg.Query(filter=rg.Filter([("status", "==", "completed")]))) == {f"rec-{n}" for n in range(10)}
+    similar = list(dataset.records(query=rg.Query(similar=rg.Similar(name="embedding", value=rows[0]["embedding"]))))
+    assert len(similar) == RECORDS
+    best_record, best_score = similar[0]
+    assert best_record.id == "rec-0" and best_score == pytest.approx(1.0)
+    assert [score for _, score in similar] == sorted((score for _, score in similar), reverse=True)
+    by_record = list(dataset.records(query=rg.Query(similar=rg.Similar(name="embedding", value=by_id["rec-0"]))))
+    assert "rec-0" not in {record.id for record, _ in by_record} and len(by_record) == RECORDS - 1
+
     # A fresh client finds the dataset by name.
     fresh = rg.Argilla(api_url=live_server.url, api_key=owner_key)
     again = fresh.datasets(name="sdk-ds", workspace="sdk-ws")

@@ -1,0 +1,93 @@
+"""The work queue endpoint and record search over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback.services.responses import response_submit
+from tests.builders import add_records, comparison_dataset, full_answer
+
+
+@pytest.fixture
+def dataset(people):
+    dataset = comparison_dataset(people.workspace_a, min_submitted=1)
+    add_records(dataset, 2)
+    return dataset
+
+
+def test_next_record_hands_out_work_and_then_204(people, dataset, api_client_for):
+    client = api_client_for(people.labeler_a1)
+    url = f"/api/v1/me/datasets/{dataset.id}/records/next"
+    first = client.get(url)
+    assert first.status_code == 200 and first.json()["external_id"] == "rec-0"
+    assert first.json()["responses"] == [] and first.json()["suggestions"] == []
+    assert client.get(url).json()["id"] == first.json()["id"]  # held
+    answer = client.post(
+        f"/api/v1/records/{first.json()['id']}/responses",
+        {"values": full_answer(), "status": "submitted"},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.json()
+    second = client.get(url)
+    assert second.json()["external_id"] == "rec-1"
+    client.post(f"/api/v1/records/{second.json()['id']}/responses", {"status": "discarded"}, format="json")
+    assert client.get(url).status_code == 204
+
+
+def test_next_record_is_404_for_other_workspaces_and_403_for_drafts(people, dataset, api_client_for):
+    assert api_client_for(people.labeler_b).get(f"/api/v1/me/datasets/{dataset.id}/records/next").status_code == 404
+    draft = comparison_dataset(people.workspace_a, name="draft", publish=False)
+    response = api_client_for(people.admin_a).get(f"/api/v1/me/datasets/{draft.id}/records/next")
+    assert response.status_code == 403
+
+
+def test_search_by_text_metadata_and_response(people, dataset, api_client_for):
+    add_records(dataset, 3, start=10)
+    response_submit(record=dataset.records.get(external_id="rec-11"), user=people.labeler_a1, values=full_answer())
+    client = api_client_for(people.admin_a)
+    url = f"/api/v1/datasets/{dataset.id}/records/search?include=responses"
+
+    def found(body) -> list[str]:
+        response = client.post(url, body, format="json")
+        assert response.status_code == 200, response.json()
+        return [item["record"]["external_id"] for item in response.json()["items"]]
+
+    assert found({"query": {"text": {"q": "number 12"}}}) == ["rec-12"]
+    assert found({"query": {"text": {"q": "Lovelace", "field": "response-1"}}}) == []
+    metadata = {"type": "range", "ge": 11, "scope": {"entity": "metadata", "metadata_property": "length"}}
+    assert found({"filters": {"and": [metadata]}}) == ["rec-11", "rec-12"]
+    submitted = {"type": "terms", "values": ["submitted"], "scope": {"entity": "response", "property": "status"}}
+    assert found({"filters": {"and": [submitted]}}) == ["rec-11"]
+    newest_first = [{"scope": {"entity": "record", "property": "inserted_at"}, "order": "desc"}]
+    assert found({"sort": newest_first})[:2] == ["rec-12", "rec-11"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": {"text": {"q": 5}}},
+        {"query": {"text": {"q": "x", "field": "nope"}}},
+        {"query": {"vector": {"name": "embedding"}}},
+        {"query": {"vector": {"name": "embedding", "value": [1, 2]}}},
+        {"query": {"vector": {"name": "nope", "value": [1, 2, 3]}}},
+        {"filters": {"and": [{"type": "terms", "values": [], "scope": {"entity": "record", "property": "status"}}]}},
+        {"filters": {"and": [{"type": "range", "scope": {"entity": "metadata", "metadata_property": "length"}}]}},
+        {"filters": {"and": [{"type": "terms", "values": ["a"], "scope": {"entity": "planet"}}]}},
+        {"sort": [{"scope": {"entity": "record", "property": "status"}, "order": "sideways"}]},
+        [1, 2],
+    ],
+)
+def test_bad_searches_are_422(people, dataset, api_client_for, body):
+    response = api_client_for(people.admin_a).post(f"/api/v1/datasets/{dataset.id}/records/search", body, format="json")
+    assert response.status_code == 422, response.json()
+    assert "detail" in response.json()
+
+
+def test_annotators_response_filters_see_only_their_own(people, dataset, api_client_for):
+    record = dataset.records.get(external_id="rec-1")
+    response_submit(record=record, user=people.labeler_a2, values=full_answer())
+    submitted = {"type": "terms", "values": ["submitted"], "scope": {"entity": "response", "property": "status"}}
+    response = api_client_for(people.labeler_a1).post(
+        f"/api/v1/datasets/{dataset.id}/records/search", {"filters": {"and": [submitted]}}, format="json"
+    )
+    assert response.json()["total"] == 0
