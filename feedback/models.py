@@ -305,3 +305,34 @@ class RecordLease(models.Model):
 
     def __str__(self) -> str:
         return f"lease of {self.record_id} for {self.user_id} until {self.expires_at}"
+
+
+WEBHOOK_EVENTS = (
+    "dataset.created",
+    "dataset.updated",
+    "dataset.deleted",
+    "dataset.published",
+    "record.created",
+    "record.updated",
+    "record.deleted",
+    "record.completed",
+    "response.created",
+    "response.updated",
+    "response.deleted",
+)
+
+
+class Webhook(TimestampedModel):
+    """An HTTP endpoint notified of events, signed per the Standard Webhooks scheme."""
+
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(max_length=100, editable=False)
+    events = models.JSONField(default=list)
+    enabled = models.BooleanField(default=True)
+    description = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["inserted_at"]
+
+    def __str__(self) -> str:
+        return self.url

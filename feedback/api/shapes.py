@@ -184,3 +184,15 @@ def record_out(
         stored = record.vectors or {}
         shape["vectors"] = {name: stored[name] for name in vectors if name in stored}
     return shape
+
+
+def webhook_out(webhook: Any) -> dict[str, Any]:
+    return {
+        "id": str(webhook.id),
+        "url": webhook.url,
+        "secret": webhook.secret,
+        "events": webhook.events,
+        "enabled": webhook.enabled,
+        "description": webhook.description or None,
+        **_stamps(webhook),
+    }

@@ -9,6 +9,7 @@ from django.urls import path
 from feedback.api import views_datasets as datasets
 from feedback.api import views_people as people
 from feedback.api import views_records as records
+from feedback.api import views_webhooks as webhooks
 
 urlpatterns = [
     path("me", people.me),
@@ -47,6 +48,8 @@ urlpatterns = [
     path("suggestions/<str:suggestion_id>", records.suggestion_detail),
     path("responses/<str:response_id>", records.response_detail),
     path("me/responses/bulk", records.me_responses_bulk),
+    path("webhooks", webhooks.webhooks),
+    path("webhooks/<str:webhook_id>", webhooks.webhook_detail),
     path("version", records.version),
     path("status", records.status_view),
 ]

@@ -106,10 +106,12 @@ def _bulk_items(request: Request) -> list[Any]:
     return items
 
 
-def _bulk_out(request: Request, dataset: Dataset, result: record_services.BulkUpsertResult) -> list[dict]:
-    include = Include(request, dataset)
-    include.responses = include.suggestions = True
-    return records_out(request, dataset, result.records, include)
+def _bulk_out(result: record_services.BulkUpsertResult) -> list[dict]:
+    """The batch's records with their suggestions and responses (bulk calls are for managers)."""
+    return [
+        shapes.record_out(record, responses=result.responses[record.pk], suggestions=result.suggestions[record.pk])
+        for record in result.records
+    ]
 
 
 @api_view(["GET"])
@@ -149,11 +151,9 @@ def dataset_records_bulk(request: Request, dataset_id: str) -> Response:
         raise record_services.TooManyItems(len(items), settings.FEEDLOOP_BULK_MAX_RECORDS)
     if request.method == "POST":
         result = record_services.records_bulk_upsert(dataset=dataset, items=items, create_only=True)
-        return Response({"items": _bulk_out(request, dataset, result)}, status=status.HTTP_201_CREATED)
+        return Response({"items": _bulk_out(result)}, status=status.HTTP_201_CREATED)
     result = record_services.records_bulk_upsert(dataset=dataset, items=items)
-    return Response(
-        {"items": _bulk_out(request, dataset, result), "updated_item_ids": [str(pk) for pk in result.updated_ids]}
-    )
+    return Response({"items": _bulk_out(result), "updated_item_ids": [str(pk) for pk in result.updated_ids]})
 
 
 def _one_record_out(request: Request, record: Record) -> dict[str, Any]:

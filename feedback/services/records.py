@@ -47,6 +47,9 @@ class BulkUpsertResult:
     records: list[Record]
     created_ids: list[UUID] = field(default_factory=list)
     updated_ids: list[UUID] = field(default_factory=list)
+    # Every suggestion and response of the batch's records after the write, by record id.
+    suggestions: dict[UUID, list[Suggestion]] = field(default_factory=dict)
+    responses: dict[UUID, list[Response]] = field(default_factory=dict)
 
 
 @dataclass
@@ -268,10 +271,11 @@ def _validate_item(
     return _Item(record=record, is_new=is_new, changed=changed, suggestions=suggestions, responses=responses)
 
 
-def _store_suggestions(items: list[_Item], now: Any) -> bool:
+def _store_suggestions(items: list[_Item], now: Any) -> list[Suggestion]:
+    """Upsert suggestions; returns the ones created."""
     wanted = {(item.record.pk, s["question"].pk): s for item in items for s in item.suggestions}
     if not wanted:
-        return False
+        return []
     existing_records = [item.record.pk for item in items if not item.is_new and item.suggestions]
     existing = (
         {
@@ -312,14 +316,15 @@ def _store_suggestions(items: list[_Item], now: Any) -> bool:
             to_update.append(current)
     Suggestion.objects.bulk_create(to_create, batch_size=1000)
     Suggestion.objects.bulk_update(to_update, ["value", "score", "agent", "type", "updated_at"], batch_size=1000)
-    return bool(to_create or to_update)
+    return to_create
 
 
-def _store_responses(items: list[_Item], now: Any) -> set[UUID]:
-    """Upsert responses; returns the ids of records whose submitted count may change."""
+def _store_responses(items: list[_Item], now: Any) -> tuple[set[UUID], list[Response]]:
+    """Upsert responses; returns the ids of records whose submitted count may change, and
+    the responses created."""
     wanted = {(item.record.pk, r["user"].pk): r for item in items for r in item.responses}
     if not wanted:
-        return set()
+        return set(), []
     record_ids = sorted({record_id for record_id, _ in wanted})
     # Lock in a fixed order: labelers may be answering these records right now.
     list(Record.objects.select_for_update().filter(id__in=record_ids).order_by("id").values_list("id", flat=True))
@@ -353,7 +358,7 @@ def _store_responses(items: list[_Item], now: Any) -> set[UUID]:
             to_update.append(current)
     Response.objects.bulk_create(to_create, batch_size=1000)
     Response.objects.bulk_update(to_update, ["values", "status", "submitted_at", "updated_at"], batch_size=1000)
-    return recount
+    return recount, to_create
 
 
 def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: bool = False) -> BulkUpsertResult:
@@ -414,8 +419,8 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
             for record in changed:
                 record.updated_at = now
             Record.objects.bulk_update(changed, ["fields", "metadata", "vectors", "updated_at"], batch_size=1000)
-            _store_suggestions(validated, now)
-            recount = _store_responses(validated, now)
+            created_suggestions = _store_suggestions(validated, now)
+            recount, created_responses = _store_responses(validated, now)
             refresh_record_status(dataset=dataset, record_ids=recount)
             touch_dataset_activity(dataset.pk)
     except IntegrityError:
@@ -427,10 +432,23 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
         by_id = {record.pk: record for record in records}
         for record_id, status, count in fresh:
             by_id[record_id].status, by_id[record_id].submitted_count = status, count
+    # New records hold exactly what was just created; only updated ones are read back.
+    suggestions: dict[UUID, list[Suggestion]] = {record.pk: [] for record in records}
+    responses: dict[UUID, list[Response]] = {record.pk: [] for record in records}
+    updated_ids = [item.record.pk for item in validated if not item.is_new]
+    new_ids = {item.record.pk for item in validated if item.is_new}
+    stored_suggestions = Suggestion.objects.filter(record_id__in=updated_ids) if updated_ids else []
+    for suggestion in [*(s for s in created_suggestions if s.record_id in new_ids), *stored_suggestions]:
+        suggestions[suggestion.record_id].append(suggestion)
+    stored_responses = Response.objects.filter(record_id__in=updated_ids) if updated_ids else []
+    for response in [*(r for r in created_responses if r.record_id in new_ids), *stored_responses]:
+        responses[response.record_id].append(response)
     return BulkUpsertResult(
         records=records,
         created_ids=[item.record.pk for item in validated if item.is_new],
-        updated_ids=[item.record.pk for item in validated if not item.is_new],
+        updated_ids=updated_ids,
+        suggestions=suggestions,
+        responses=responses,
     )
 
 

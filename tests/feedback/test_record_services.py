@@ -132,6 +132,9 @@ def test_resending_a_batch_changes_nothing(people, dataset):
     response_stamps = sorted(Response.objects.values_list("updated_at", flat=True))
     second = records_bulk_upsert(dataset=dataset, items=items)
     assert second.updated_ids == first.created_ids and second.created_ids == []
+    for result in (first, second):
+        assert [len(result.responses[pk]) for pk in first.created_ids] == [1] * 5
+        assert [len(result.suggestions[pk]) for pk in first.created_ids] == [1] * 5
     assert Record.objects.count() == 5 and Suggestion.objects.count() == 5 and Response.objects.count() == 5
     assert {r.id: r.updated_at for r in Record.objects.all()} == stamps
     assert sorted(Suggestion.objects.values_list("updated_at", flat=True)) == suggestion_stamps
