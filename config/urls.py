@@ -8,6 +8,10 @@ admin.site.site_title = "Feedloop"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("datasets/<uuid:dataset_id>/next", views.dataset_next, name="dataset_next"),
+    path("datasets/<uuid:dataset_id>/done", views.dataset_done, name="dataset_done"),
+    path("datasets/<uuid:dataset_id>/records/<uuid:record_id>", views.record_page, name="record_page"),
+    path("datasets/<uuid:dataset_id>/records/<uuid:record_id>/restore", views.record_restore, name="record_restore"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -274,6 +274,9 @@ class Response(TimestampedModel):
     status = models.CharField(max_length=16, choices=ResponseStatus.choices)
     time_spent_seconds = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # How the answer was given: the ranking orders shown ({"ranking_orders": {question: [options]}})
+    # and the written answers that were pasted ({"pasted": [question, ...]}).
+    context = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["inserted_at"]

@@ -1,14 +1,226 @@
-"""Labeler pages. For now the home page; the work queue and record pages come next."""
+"""Labeler pages: home, the work queue, and the record form (plain forms; POST, then 303).
+
+Every page starts from the datasets the user may see; anything else is a 404.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import time
+from typing import Any
+from uuid import UUID
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db.models import Count, Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from feedback import distribution
+from feedback.errors import InvalidData
+from feedback.forms import ACTIONS, question_views, ranking_order, values_from_post
+from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
+from feedback.rendering import markdown_html, plain_html
 from feedback.selectors import datasets_for_user
+from feedback.services.responses import response_save
+from workspaces import access
+
+STATUS_FOR_ACTION = {
+    "submit": ResponseStatus.SUBMITTED,
+    "draft": ResponseStatus.DRAFT,
+    "discard": ResponseStatus.DISCARDED,
+}
+SHOWN_SALT = "feedback.record-shown"
+MAX_TIME_ON_RECORD = 4 * 3600
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _annotatable_dataset(user: Any, dataset_id: UUID) -> Dataset:
+    dataset = access.visible_datasets(user, Dataset.objects.all()).filter(pk=dataset_id).first()
+    if dataset is None or not access.can_annotate_dataset(user, dataset):
+        raise Http404
+    return dataset
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "feedback/home.html", {"datasets": datasets_for_user(request.user)})
+    """The labeler's datasets with overall progress and their own counts (four queries)."""
+    datasets = list(datasets_for_user(request.user).filter(status="ready"))
+    ids = [dataset.pk for dataset in datasets]
+    mine: dict[Any, dict[str, int]] = {pk: {} for pk in ids}
+    rows = (
+        Response.objects.filter(user=request.user, record__dataset_id__in=ids)
+        .values("record__dataset_id", "status")
+        .annotate(count=Count("id"))
+    )
+    for row in rows:
+        mine[row["record__dataset_id"]][row["status"]] = row["count"]
+    answered = Response.objects.filter(record=OuterRef("pk"), user=request.user)
+    left = dict(
+        Record.objects.filter(dataset_id__in=ids, status=RecordStatus.PENDING)
+        .exclude(Exists(answered))
+        .values("dataset_id")
+        .annotate(count=Count("id"))
+        .values_list("dataset_id", "count")
+    )
+    cards = [
+        {
+            "dataset": dataset,
+            "submitted": mine[dataset.pk].get(ResponseStatus.SUBMITTED, 0),
+            "drafts": mine[dataset.pk].get(ResponseStatus.DRAFT, 0),
+            "discarded": mine[dataset.pk].get(ResponseStatus.DISCARDED, 0),
+            "left": left.get(dataset.pk, 0),
+        }
+        for dataset in datasets
+    ]
+    return render(request, "feedback/home.html", {"cards": cards})
+
+
+@login_required
+@require_GET
+def dataset_next(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
+    """Hand out the labeler's next record, or say that nothing is left."""
+    dataset = _annotatable_dataset(request.user, dataset_id)
+    record = distribution.next_record(dataset=dataset, user=request.user)
+    if record is None:
+        return see_other(reverse("dataset_done", args=[dataset.pk]))
+    return see_other(reverse("record_page", args=[dataset.pk, record.pk]))
+
+
+@login_required
+@require_GET
+def dataset_done(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
+    dataset = _annotatable_dataset(request.user, dataset_id)
+    return render(request, "feedback/done.html", {"dataset": dataset})
+
+
+def _rendered_fields(dataset: Dataset, record: Record) -> list[dict[str, Any]]:
+    shown = []
+    for field in dataset.fields.all():
+        value = record.fields.get(field.name)
+        if value is None:
+            continue
+        markdown = field.settings.get("use_markdown", False)
+        if field.type == "chat":
+            messages_html = [
+                {"role": message["role"], "html": (markdown_html if markdown else plain_html)(message["content"])}
+                for message in value
+            ]
+            shown.append({"field": field, "chat": messages_html})
+        else:
+            shown.append({"field": field, "html": markdown_html(value) if markdown else plain_html(value)})
+    return shown
+
+
+def _seconds_on_page(token: str) -> float | None:
+    try:
+        shown_at = signing.loads(token, salt=SHOWN_SALT, max_age=MAX_TIME_ON_RECORD)
+    except (signing.BadSignature, TypeError):
+        return None
+    return max(0.0, min(time.time() - float(shown_at), MAX_TIME_ON_RECORD))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> HttpResponse:
+    dataset = _annotatable_dataset(request.user, dataset_id)
+    record = get_object_or_404(Record, dataset=dataset, pk=record_id)
+    questions = list(dataset.questions.all())
+    response = Response.objects.filter(record=record, user=request.user).first()
+    suggestions = {s.question.name: s.value for s in record.suggestions.select_related("question")}
+    posted = problems = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in ACTIONS:
+            return HttpResponse("Unknown action.", status=400)
+        values, problems = values_from_post(questions, request.POST)
+        context = {
+            "ranking_orders": {
+                q.name: [
+                    o["value"]
+                    for o in ranking_order(q, record=record, user=request.user, shuffle=dataset.shuffle_ranking_options)
+                ]
+                for q in questions
+                if q.type == "ranking"
+            },
+            "pasted": [q.name for q in questions if q.type == "text" and request.POST.get(f"pasted.{q.name}")],
+        }
+        if action == "discard" and not values and response is not None:
+            values = response.values  # skipping keeps what the labeler had written
+        if not problems:
+            try:
+                response_save(
+                    record=record,
+                    user=request.user,
+                    values=values,
+                    status=STATUS_FOR_ACTION[action],
+                    time_spent_seconds=_seconds_on_page(request.POST.get("shown", "")),
+                    context=context,
+                )
+            except InvalidData as error:
+                if action != "discard":
+                    problems = error.problems
+                else:
+                    # Discarding always works; what cannot be kept is left as it was.
+                    response_save(
+                        record=record,
+                        user=request.user,
+                        values=response.values if response else None,
+                        status=ResponseStatus.DISCARDED,
+                    )
+            if not problems:
+                if action == "discard":
+                    messages.info(request, str(record.pk), extra_tags="discarded")
+                elif action == "draft":
+                    messages.success(request, "Draft saved.")
+                return see_other(reverse("dataset_next", args=[dataset.pk]))
+        posted, status = values, 400
+    context = {
+        "dataset": dataset,
+        "record": record,
+        "guidelines": markdown_html(dataset.guidelines) if dataset.guidelines else "",
+        "fields": _rendered_fields(dataset, record),
+        "questions": question_views(
+            questions=questions,
+            record=record,
+            user=request.user,
+            shuffle=dataset.shuffle_ranking_options,
+            response=response,
+            suggestions=suggestions,
+            posted=posted,
+            problems=problems,
+            post=request.POST if request.method == "POST" else None,
+        ),
+        "response": response,
+        "general_errors": [p.msg for p in problems or [] if not p.loc or p.loc[0] not in {q.name for q in questions}],
+        "shown": signing.dumps(time.time(), salt=SHOWN_SALT),
+        "others": _others_responses(request.user, dataset, record),
+    }
+    return render(request, "feedback/record.html", context, status=status)
+
+
+def _others_responses(user: Any, dataset: Dataset, record: Record) -> list[Response]:
+    """Every labeler's responses, read-only, for the workspace's admins."""
+    if not access.can_see_all_responses(user, dataset):
+        return []
+    return list(record.responses.exclude(user=user).select_related("user").order_by("user__username"))
+
+
+@login_required
+@require_POST
+def record_restore(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> HttpResponse:
+    """Undo a discard: the response becomes a draft again, with what it held."""
+    dataset = _annotatable_dataset(request.user, dataset_id)
+    record = get_object_or_404(Record, dataset=dataset, pk=record_id)
+    response = get_object_or_404(Response, record=record, user=request.user, status=ResponseStatus.DISCARDED)
+    response_save(record=record, user=request.user, values=response.values, status=ResponseStatus.DRAFT)
+    return see_other(reverse("record_page", args=[dataset.pk, record.pk]))

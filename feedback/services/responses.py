@@ -19,9 +19,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from feedback.distribution import release_lease
-from feedback.errors import InvalidData
+from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import clean_response_values
+from feedback.storable import json_problems
 
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
@@ -67,6 +68,7 @@ def response_save(
     values: Mapping[str, Any] | None,
     status: str,
     time_spent_seconds: float | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> Response:
     """Create or update `user`'s response to `record` with `status`.
 
@@ -93,11 +95,18 @@ def response_save(
     response = Response.objects.filter(record=record, user=user).first()
     if response is not None and response.values == cleaned and response.status == status:
         return response
+    if context is not None:
+        if not isinstance(context, Mapping):
+            raise InvalidData([Problem(("context",), "must be an object")])
+        if problems := json_problems(dict(context), ("context",)):
+            raise InvalidData(problems)
     if response is None:
         response = Response(record=record, user=user)
     was_submitted = response.status == ResponseStatus.SUBMITTED
     response.values = cleaned
     response.status = status
+    if context:
+        response.context = {**response.context, **context}
     if time_spent_seconds is not None:
         response.time_spent_seconds = (response.time_spent_seconds or 0) + time_spent_seconds
     if status == ResponseStatus.SUBMITTED and not was_submitted:
