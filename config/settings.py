@@ -105,12 +105,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
-# django-allauth: log in by username or email; sign-up closed unless switched on.
+# The cache holds allauth's login rate limits: use Redis when several processes serve.
+_cache_url = env_str("DJANGO_CACHE_URL")
+if _cache_url and not _cache_url.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis:// or rediss:// URL.")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# django-allauth: log in by username or email; sign-up closed unless switched on;
+# its login rate limits stay on (the Django admin's login goes through it too).
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 FEEDLOOP_SIGNUP_OPEN = env_bool("FEEDLOOP_SIGNUP_OPEN", False)
 ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "reset_password": "20/m/ip,5/m/key"}
 
 # django-guardian: no anonymous user row; only authenticated users hold grants.
 ANONYMOUS_USER_NAME = None

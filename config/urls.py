@@ -1,8 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from feedback import views
 
+# The admin's own login has no throttling: send it through allauth's rate-limited one.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Feedloop administration"
 admin.site.site_title = "Feedloop"
 

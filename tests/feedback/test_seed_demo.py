@@ -39,8 +39,10 @@ def test_the_printed_admin_logs_in_and_sees_the_four_datasets(db):
     line = next(line for line in output.splitlines() if "username: lead" in line)
     password = line.split("password:")[1].strip()
     client = Client()
-    response = client.post("/admin/login/?next=/admin/", {"username": "lead", "password": password})
-    assert response.status_code == 302
+    assert client.get("/admin/").url.startswith("/admin/login/")
+    assert client.get("/admin/login/?next=/admin/").url.startswith("/accounts/login/")
+    response = client.post("/accounts/login/?next=/admin/", {"login": "lead", "password": password})
+    assert response.status_code == 302 and response.url == "/admin/"
     page = client.get("/admin/feedback/dataset/")
     for name in ("demonstrations", "prompt-writing-and-rating", "response-comparison", "internal-evaluation"):
         assert name in page.text
