@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("datasets/<uuid:dataset_id>/next", views.dataset_next, name="dataset_next"),
     path("datasets/<uuid:dataset_id>/done", views.dataset_done, name="dataset_done"),
+    path("datasets/<uuid:dataset_id>/write", views.record_write, name="record_write"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>", views.record_page, name="record_page"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>/restore", views.record_restore, name="record_restore"),
     path("admin/", admin.site.urls),

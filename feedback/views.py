@@ -5,6 +5,7 @@ Every page starts from the datasets the user may see; anything else is a 404.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from uuid import UUID
@@ -19,11 +20,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import distribution
-from feedback.errors import InvalidData
+from feedback.errors import InvalidData, Problem
 from feedback.forms import ACTIONS, question_views, ranking_order, values_from_post
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
 from feedback.rendering import markdown_html, plain_html
 from feedback.selectors import datasets_for_user
+from feedback.services.records import record_write_by_labeler
 from feedback.services.responses import response_save
 from workspaces import access
 
@@ -224,3 +226,87 @@ def record_restore(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> H
     response = get_object_or_404(Response, record=record, user=request.user, status=ResponseStatus.DISCARDED)
     response_save(record=record, user=request.user, values=response.values, status=ResponseStatus.DRAFT)
     return see_other(reverse("record_page", args=[dataset.pk, record.pk]))
+
+
+def _fields_from_post(dataset: Dataset, post: Any) -> tuple[dict[str, Any], list[Any]]:
+    fields: dict[str, Any] = {}
+    problems = []
+    for field in dataset.fields.all():
+        raw = post.get(f"field.{field.name}", "").replace("\r\n", "\n")
+        if not raw.strip():
+            continue
+        if field.type == "chat":
+            try:
+                fields[field.name] = json.loads(raw)
+            except ValueError:
+                problems.append(Problem(("fields", field.name), "write the conversation as a JSON list of messages"))
+        else:
+            fields[field.name] = raw
+    return fields, problems
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_write(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
+    """Write a new record (e.g. a prompt) with its answers, on datasets that allow it."""
+    dataset = _annotatable_dataset(request.user, dataset_id)
+    if not dataset.allow_labeler_records:
+        raise Http404
+    questions = list(dataset.questions.all())
+    problems: list[Any] = []
+    posted = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in ("submit", "draft"):
+            return HttpResponse("Unknown action.", status=400)
+        fields, problems = _fields_from_post(dataset, request.POST)
+        values, value_problems = values_from_post(questions, request.POST)
+        problems += value_problems
+        if not problems:
+            try:
+                record_write_by_labeler(
+                    dataset=dataset,
+                    user=request.user,
+                    fields=fields,
+                    values=values,
+                    status=STATUS_FOR_ACTION[action],
+                    time_spent_seconds=_seconds_on_page(request.POST.get("shown", "")),
+                    context={"pasted": [q.name for q in questions if request.POST.get(f"pasted.{q.name}")]},
+                )
+            except InvalidData as error:
+                problems = error.problems
+            else:
+                messages.success(request, "Your record is saved." if action == "submit" else "Draft saved.")
+                return see_other(reverse("record_write", args=[dataset.pk]))
+        posted, status = values, 400
+    blank = Record(dataset=dataset, fields={})
+    field_inputs = [
+        {
+            "field": field,
+            "value": request.POST.get(f"field.{field.name}", "") if request.method == "POST" else "",
+            "errors": [p.msg for p in problems if p.loc[:2] == ("fields", field.name)],
+        }
+        for field in dataset.fields.all()
+    ]
+    context = {
+        "dataset": dataset,
+        "guidelines": markdown_html(dataset.guidelines) if dataset.guidelines else "",
+        "field_inputs": field_inputs,
+        "questions": question_views(
+            questions=questions,
+            record=blank,
+            user=request.user,
+            shuffle=False,
+            response=None,
+            suggestions={},
+            posted=posted,
+            problems=problems,
+            post=request.POST if request.method == "POST" else None,
+        ),
+        "general_errors": [
+            p.msg for p in problems if not p.loc or p.loc[0] not in {"fields", *(q.name for q in questions)}
+        ],
+        "shown": signing.dumps(time.time(), salt=SHOWN_SALT),
+    }
+    return render(request, "feedback/write.html", context, status=status)

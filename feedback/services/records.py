@@ -26,7 +26,7 @@ from feedback import questions as question_rules
 from feedback import schema
 from feedback.errors import Conflict, InvalidData, Loc, Problem
 from feedback.models import Dataset, Question, Record, Response, ResponseStatus, Suggestion, SuggestionType
-from feedback.services.responses import refresh_record_status, touch_dataset_activity
+from feedback.services.responses import refresh_record_status, response_save, touch_dataset_activity
 from feedback.storable import text_problem
 from workspaces import access
 
@@ -464,3 +464,43 @@ def suggestions_delete(*, record: Record, suggestion_ids: Sequence[UUID]) -> int
     """Delete suggestions of `record` (ids of other records are ignored); returns how many."""
     deleted, _ = Suggestion.objects.filter(record=record, id__in=list(suggestion_ids)).delete()
     return deleted
+
+
+@transaction.atomic
+def record_write_by_labeler(
+    *,
+    dataset: Dataset,
+    user: Any,
+    fields: Mapping[str, Any],
+    values: Mapping[str, Any] | None,
+    status: str,
+    time_spent_seconds: float | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> Response:
+    """A labeler writes a new record (e.g. a prompt) and answers it, in one transaction.
+
+    Only on datasets that allow labeler-written records; if the record or the answer is
+    invalid, neither is stored.
+    """
+    if not dataset.allow_labeler_records:
+        raise InvalidData.at((), "this dataset does not take records written by labelers")
+    if not dataset.is_published:
+        raise InvalidData.at((), "the dataset is not published")
+    problems: list[Problem] = []
+    cleaned: dict[str, Any] = {}
+    try:
+        cleaned = schema.clean_record_fields(list(dataset.fields.all()), fields)
+    except InvalidData as error:
+        problems += error.problems
+    try:
+        question_rules.clean_response_values(
+            list(dataset.questions.all()), values, submitted=status == ResponseStatus.SUBMITTED, record_fields=cleaned
+        )
+    except InvalidData as error:
+        problems += error.problems
+    if problems:
+        raise InvalidData(problems)
+    record = Record.objects.create(dataset=dataset, fields=cleaned, created_by=user)
+    return response_save(
+        record=record, user=user, values=values, status=status, time_spent_seconds=time_spent_seconds, context=context
+    )

@@ -197,3 +197,55 @@ def test_page_query_budgets_stay_flat(people, dataset, django_assert_max_num_que
         client.get("/")
     with django_assert_max_num_queries(20):
         client.get(record_url(dataset, record))
+
+
+@pytest.fixture
+def prompt_dataset(people):
+    from feedback.services import datasets as services
+
+    dataset = services.dataset_create(workspace=people.workspace_a, name="prompts", allow_labeler_records=True)
+    services.field_create(dataset=dataset, name="prompt")
+    services.field_create(dataset=dataset, name="context", required=False)
+    services.question_create(dataset=dataset, name="response", type="text")
+    services.question_create(
+        dataset=dataset, name="clarity", type="rating", settings={"options": [{"value": v} for v in range(1, 6)]}
+    )
+    return services.dataset_publish(dataset=dataset)
+
+
+def test_labeler_writes_a_prompt_with_its_response(people, prompt_dataset):
+    client = login(people.labeler_a1)
+    url = f"/datasets/{prompt_dataset.pk}/write"
+    assert 'name="field.prompt"' in client.get(url).text
+    response = client.post(
+        url,
+        {
+            "action": "submit",
+            "field.prompt": "Explain recursion to a child.",
+            "response": "It is like...",
+            "clarity": "5",
+            "pasted.response": "1",
+        },
+    )
+    assert response.status_code == 303
+    record = Record.objects.get(dataset=prompt_dataset)
+    assert record.fields == {"prompt": "Explain recursion to a child."} and record.created_by == people.labeler_a1
+    answer = Response.objects.get(record=record)
+    assert answer.status == "submitted" and answer.values["response"]["value"] == "It is like..."
+    assert answer.context["pasted"] == ["response"]
+    record.refresh_from_db()
+    assert record.status == "completed"
+
+
+def test_a_bad_written_record_stores_neither_record_nor_answer(people, prompt_dataset):
+    client = login(people.labeler_a1)
+    response = client.post(
+        f"/datasets/{prompt_dataset.pk}/write", {"action": "submit", "field.context": "ctx", "response": "text"}
+    )
+    assert response.status_code == 400
+    assert "this field is required" in response.text and "ctx" in response.text
+    assert not Record.objects.filter(dataset=prompt_dataset).exists() and not Response.objects.exists()
+
+
+def test_writing_needs_a_dataset_that_allows_it(people, dataset):
+    assert login(people.labeler_a1).get(f"/datasets/{dataset.pk}/write").status_code == 404
