@@ -14,6 +14,7 @@ urlpatterns = [
     path("datasets/<uuid:dataset_id>/next", views.dataset_next, name="dataset_next"),
     path("datasets/<uuid:dataset_id>/done", views.dataset_done, name="dataset_done"),
     path("datasets/<uuid:dataset_id>/write", views.record_write, name="record_write"),
+    path("datasets/<uuid:dataset_id>/records", views.dataset_browse, name="dataset_browse"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>", views.record_page, name="record_page"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>/restore", views.record_restore, name="record_restore"),
     path("admin/", admin.site.urls),

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from feedback.models import Dataset, Record, RecordStatus, Response, Suggestion
+from feedback.search import TEXT_SEARCH_CONFIG, FieldsVector
 from workspaces import access
 
 
@@ -48,3 +52,32 @@ def records_page(dataset: Dataset, *, offset: int, limit: int) -> tuple[list[Rec
     else:
         total = Record.objects.filter(dataset=dataset).count()
     return records, total
+
+
+BROWSE_STATUSES = ("pending", "draft", "submitted", "discarded")
+
+
+def records_for_labeler(
+    user: Any, dataset: Dataset, *, status: str | None, text: str | None, metadata: dict[str, str]
+) -> QuerySet[Record]:
+    """The records a labeler browses, filtered by their own response status ("pending":
+    not answered by them), a text search and metadata visible to annotators."""
+    records = Record.objects.filter(dataset=dataset)
+    mine = Response.objects.filter(record=OuterRef("pk"), user=user)
+    if status == "pending":
+        records = records.exclude(Exists(mine))
+    elif status in BROWSE_STATUSES:
+        records = records.filter(Exists(mine.filter(status=status)))
+    if text:
+        if connection.vendor == "postgresql":
+            query = SearchQuery(text, config=TEXT_SEARCH_CONFIG, search_type="websearch")
+            records = records.annotate(document=FieldsVector("fields")).filter(document=query)
+        else:
+            records = records.annotate(_text=Cast("fields", TextField())).filter(_text__icontains=text)
+    visible = set(dataset.metadata_properties.filter(visible_for_annotators=True).values_list("name", flat=True))
+    if access.can_manage_dataset(user, dataset):
+        visible = set(dataset.metadata_properties.values_list("name", flat=True))
+    for name, value in metadata.items():
+        if name in visible and value:
+            records = records.filter(**{f"metadata__{name}": value})
+    return records.order_by("inserted_at", "id")

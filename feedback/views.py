@@ -13,13 +13,14 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from feedback import distribution
+from feedback import distribution, selectors
 from feedback.errors import InvalidData, Problem
 from feedback.forms import ACTIONS, question_views, ranking_order, values_from_post
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
@@ -310,3 +311,47 @@ def record_write(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
         "shown": signing.dumps(time.time(), salt=SHOWN_SALT),
     }
     return render(request, "feedback/write.html", context, status=status)
+
+
+BROWSE_PAGE = 50
+
+
+@login_required
+@require_GET
+def dataset_browse(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
+    """Browse a dataset's records, filtered by my status, text and visible metadata."""
+    dataset = _annotatable_dataset(request.user, dataset_id)
+    status = request.GET.get("status") or None
+    if status not in (None, *selectors.BROWSE_STATUSES):
+        status = None
+    text = request.GET.get("q", "").strip()[:200]
+    metadata = {key[5:]: value for key, value in request.GET.items() if key.startswith("meta.")}
+    records = selectors.records_for_labeler(request.user, dataset, status=status, text=text, metadata=metadata)
+    page = Paginator(records, BROWSE_PAGE).get_page(request.GET.get("page"))
+    mine = dict(
+        Response.objects.filter(record__in=[r.pk for r in page.object_list], user=request.user).values_list(
+            "record_id", "status"
+        )
+    )
+    first_field = dataset.fields.first()
+    rows = [
+        {
+            "record": record,
+            "snippet": str(record.fields.get(first_field.name, ""))[:160] if first_field else "",
+            "mine": mine.get(record.pk),
+        }
+        for record in page.object_list
+    ]
+    properties = dataset.metadata_properties.all()
+    if not access.can_manage_dataset(request.user, dataset):
+        properties = properties.filter(visible_for_annotators=True)
+    context = {
+        "dataset": dataset,
+        "rows": rows,
+        "page": page,
+        "status": status or "",
+        "q": text,
+        "statuses": selectors.BROWSE_STATUSES,
+        "properties": [{"prop": prop, "value": metadata.get(prop.name, "")} for prop in properties],
+    }
+    return render(request, "feedback/browse.html", context)

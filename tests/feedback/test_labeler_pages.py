@@ -249,3 +249,38 @@ def test_a_bad_written_record_stores_neither_record_nor_answer(people, prompt_da
 
 def test_writing_needs_a_dataset_that_allows_it(people, dataset):
     assert login(people.labeler_a1).get(f"/datasets/{dataset.pk}/write").status_code == 404
+
+
+def test_browse_filters_by_my_status_text_and_metadata(people, dataset):
+    records = {r.external_id: r for r in Record.objects.filter(dataset=dataset)}
+    response_submit(record=records["rec-1"], user=people.labeler_a1, values=full_answer())
+    records_bulk_upsert(dataset=dataset, items=[record_item(2, metadata={"model": "b", "length": 2})])
+    client = login(people.labeler_a1)
+    url = f"/datasets/{dataset.pk}/records"
+
+    def shown(query: str) -> set[str]:
+        page = client.get(url + query)
+        assert page.status_code == 200
+        return set(re.findall(r">(rec-\d+)</a>", page.text))
+
+    assert shown("") == {"rec-0", "rec-1", "rec-2"}
+    assert shown("?status=submitted") == {"rec-1"}
+    assert shown("?status=pending") == {"rec-0", "rec-2"}
+    assert shown("?q=number+2") == {"rec-2"}
+    assert shown("?meta.model=b") == {"rec-2"}
+    other = comparison_dataset(people.workspace_b, name="theirs")
+    assert client.get(f"/datasets/{other.pk}/records").status_code == 404
+
+
+def test_a_labeler_reopens_and_changes_a_submitted_response(people, dataset):
+    record = Record.objects.get(external_id="rec-0")
+    client = login(people.labeler_a1)
+    client.post(record_url(dataset, record), answer())
+    page = client.get(record_url(dataset, record))
+    assert 'value="4" checked' in page.text
+    client.post(record_url(dataset, record), answer(quality="1"))
+    stored = Response.objects.get(record=record)
+    assert stored.values["quality"]["value"] == 1 and stored.status == "submitted"
+    client.post(record_url(dataset, record), answer(action="discard"))
+    record.refresh_from_db()
+    assert record.status == "pending" and record.submitted_count == 0
