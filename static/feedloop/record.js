@@ -1,0 +1,110 @@
+// Progressive enhancement for the record form: keyboard shortcuts, drag-to-rank and a
+// note when a written answer was pasted. The form works the same without this script.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.answer");
+  if (!form) { return; }
+
+  function typing(element) {
+    return element && (element.tagName === "TEXTAREA" || (element.tagName === "INPUT" &&
+      ["text", "search", "email", "number"].indexOf(element.type) !== -1));
+  }
+
+  function activeQuestion() {
+    var focused = document.activeElement && document.activeElement.closest("fieldset.question");
+    if (focused) { return focused; }
+    return form.querySelector('fieldset.question[data-type="rating"], fieldset.question[data-type="label_selection"],' +
+      ' fieldset.question[data-type="multi_label_selection"]');
+  }
+
+  function click(action) {
+    var button = form.querySelector('button[name="action"][value="' + action + '"]');
+    if (button) { button.click(); }
+  }
+
+  var help = document.getElementById("shortcuts");
+
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+      event.preventDefault();
+      click("draft");
+      return;
+    }
+    if (typing(document.activeElement)) { return; }
+    if (event.key === "?" && help) {
+      event.preventDefault();
+      help.hidden = !help.hidden;
+      return;
+    }
+    if (event.key === "Enter" && !event.shiftKey && document.activeElement.tagName !== "BUTTON" &&
+        document.activeElement.tagName !== "A" && document.activeElement.tagName !== "SUMMARY") {
+      event.preventDefault();
+      click("submit");
+      return;
+    }
+    if (/^[1-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      var question = activeQuestion();
+      if (!question) { return; }
+      var index = parseInt(event.key, 10) - 1;
+      if (question.dataset.type === "ranking") {
+        var select = document.activeElement.tagName === "SELECT" ? document.activeElement : null;
+        if (select && question.contains(select)) {
+          event.preventDefault();
+          select.value = event.key;
+          focusNextRank(select);
+        }
+        return;
+      }
+      var inputs = question.querySelectorAll("input[type=radio], input[type=checkbox]");
+      if (inputs[index]) {
+        event.preventDefault();
+        inputs[index].click();
+        inputs[index].focus();
+      }
+    }
+  });
+
+  function focusNextRank(select) {
+    var selects = Array.prototype.slice.call(select.closest("ol").querySelectorAll("select"));
+    var next = selects[selects.indexOf(select) + 1];
+    if (next) { next.focus(); }
+  }
+
+  // Drag to rank: the list order becomes the ranks 1..n (ties stay possible with the selects).
+  Array.prototype.forEach.call(form.querySelectorAll("ol.ranking"), function (list) {
+    var dragged = null;
+    Array.prototype.forEach.call(list.children, function (item) {
+      item.draggable = true;
+      item.addEventListener("dragstart", function (event) {
+        dragged = item;
+        event.dataTransfer.effectAllowed = "move";
+        event.dataTransfer.setData("text/plain", item.dataset.option);
+        item.classList.add("dragging");
+      });
+      item.addEventListener("dragend", function () { item.classList.remove("dragging"); dragged = null; });
+      item.addEventListener("dragover", function (event) { event.preventDefault(); });
+      item.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (!dragged || dragged === item) { return; }
+        var rect = item.getBoundingClientRect();
+        var after = event.clientY > rect.top + rect.height / 2;
+        list.insertBefore(dragged, after ? item.nextSibling : item);
+        renumber(list);
+      });
+    });
+  });
+
+  function renumber(list) {
+    Array.prototype.forEach.call(list.querySelectorAll("li"), function (item, position) {
+      item.querySelector("select").value = String(position + 1);
+    });
+  }
+
+  // A pasted written answer is worth knowing about (copied demonstrations).
+  Array.prototype.forEach.call(form.querySelectorAll("textarea[data-paste-flag]"), function (area) {
+    area.addEventListener("paste", function () {
+      var flag = form.querySelector('input[name="' + area.dataset.pasteFlag + '"]');
+      if (flag) { flag.value = "1"; }
+    });
+  });
+})();
