@@ -27,6 +27,7 @@ from django.db.models.functions import Cast
 
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Response, Suggestion
+from feedback.storable import json_problems, text_problem
 from workspaces import access
 
 TEXT_SEARCH_CONFIG = "simple"
@@ -77,6 +78,8 @@ def _get(
         return None
     if not isinstance(value, expected):
         raise InvalidData.at((*loc, key), f"must be {getattr(expected, '__name__', 'of another type')}")
+    if isinstance(value, str) and (problem := text_problem(value)):
+        raise InvalidData.at((*loc, key), problem)
     return value
 
 
@@ -198,6 +201,8 @@ def _parse(body: Any, dataset: Dataset, user: Any) -> _Query:
                 values = _get(condition, "values", loc, list, required=True)
                 if not 1 <= len(values) <= MAX_TERMS or not all(isinstance(v, (str, int, float)) for v in values):
                     raise InvalidData.at((*loc, "values"), f"must be a list of 1 to {MAX_TERMS} values")
+                if problems := json_problems(values, (*loc, "values")):
+                    raise InvalidData(problems)
                 parsed.filters.append(_condition(kind, target, "in", values, dataset, user))
             elif kind_name == "range":
                 ge, le = _number(condition.get("ge"), (*loc, "ge")), _number(condition.get("le"), (*loc, "le"))

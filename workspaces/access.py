@@ -88,6 +88,12 @@ def can_manage_workspace(user: UserLike | None, workspace: Workspace) -> bool:
     return is_owner(user) or role_in_workspace(user, workspace.id) == Role.ADMIN
 
 
+def can_manage_members(user: UserLike | None, workspace: Workspace) -> bool:
+    """Adding people to a workspace or removing them: owners only. A workspace admin
+    sees only their own members, so they cannot pick people from elsewhere."""
+    return is_owner(user)
+
+
 def can_create_workspaces(user: UserLike | None) -> bool:
     """Creating tenants is the organisation owners' job."""
     return is_owner(user)

@@ -70,10 +70,10 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["inserted_at"]
 
     def _allowed(self, request: HttpRequest, obj: Workspace | None) -> bool:
-        return obj is None or access.can_manage_workspace(request.user, obj)
+        return obj is None or access.can_manage_members(request.user, obj)
 
     def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return self._allowed(request, obj)
+        return obj is None or access.can_manage_workspace(request.user, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return self._allowed(request, obj)

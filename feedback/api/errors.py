@@ -42,7 +42,16 @@ def _problems_from_drf(detail: Any, loc: tuple[Any, ...] = ()) -> list[Problem]:
     return [Problem(loc, str(detail))]
 
 
+def printable(value: Any) -> Any:
+    """Hostile input can put unpaired surrogates into a location or message; JSON cannot
+    carry them, so they are shown escaped."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def unprocessable(problems: list[Problem]) -> Response:
+    problems = [Problem(tuple(printable(part) for part in p.loc), printable(p.msg)) for p in problems]
     summary = "; ".join(str(problem) for problem in problems[:20])
     if len(problems) > 20:
         summary += f"; and {len(problems) - 20} more"

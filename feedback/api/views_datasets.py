@@ -21,9 +21,10 @@ from feedback.api.lookups import (
     parse_uuid,
 )
 from feedback.errors import InvalidData
-from feedback.models import RecordStatus, ResponseStatus
+from feedback.models import DatasetStatus, RecordStatus, ResponseStatus
 from feedback.models import Response as FeedbackResponse
 from feedback.services import datasets as services
+from feedback.storable import text_problem
 from workspaces import access
 
 
@@ -32,8 +33,13 @@ def me_datasets(request: Request) -> Response:
     datasets = datasets_for(request)
     for key in ("workspace_id", "name", "status"):
         value = request.query_params.get(key)
-        if value is not None:
-            datasets = datasets.filter(**{key: parse_uuid(value, key) if key == "workspace_id" else value})
+        if value is None:
+            continue
+        if key == "status" and value not in DatasetStatus.values:
+            raise InvalidData.at(("query", "status"), f"must be one of {DatasetStatus.values}")
+        if problem := text_problem(value):
+            raise InvalidData.at(("query", key), problem)
+        datasets = datasets.filter(**{key: parse_uuid(value, key) if key == "workspace_id" else value})
     return Response({"items": [shapes.dataset_out(dataset) for dataset in datasets.order_by("inserted_at")]})
 
 

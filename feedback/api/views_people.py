@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from rest_framework import status
 from rest_framework.decorators import api_view
@@ -40,7 +40,7 @@ def _visible_users(request: Request):  # type: ignore[no-untyped-def]
     if access.is_owner(request.user) and not key_workspace_id(request):
         return User.objects.all()
     managed = access.managed_workspaces(request.user).filter(pk__in=workspaces_for(request))
-    return User.objects.filter(memberships__workspace__in=managed).distinct() | User.objects.filter(pk=request.user.pk)
+    return User.objects.filter(Q(memberships__workspace__in=managed) | Q(pk=request.user.pk)).distinct()
 
 
 def _get_user(request: Request, user_id: str) -> User:
@@ -50,8 +50,14 @@ def _get_user(request: Request, user_id: str) -> User:
     return user
 
 
+def _require_member_manager(request: Request, workspace) -> None:  # type: ignore[no-untyped-def]
+    if not access.can_manage_members(request.user, workspace) or key_workspace_id(request):
+        raise PermissionDenied("Only organisation owners add people to workspaces or remove them.")
+
+
 def _require_owner(request: Request) -> None:
-    if not access.is_owner(request.user):
+    # Organisation-wide changes: a key limited to one workspace never makes them.
+    if not access.is_owner(request.user) or key_workspace_id(request):
         raise PermissionDenied("Only organisation owners may do this.")
 
 
@@ -98,6 +104,7 @@ def workspace_users(request: Request, workspace_id: str) -> Response:
     workspace = get_managed_workspace(request, workspace_id)
     if request.method == "GET":
         return Response({"items": _users_out(User.objects.filter(memberships__workspace=workspace))})
+    _require_member_manager(request, workspace)
     data = inputs.read(inputs.WorkspaceUserAdd, request)
     user = User.objects.filter(pk=data["user_id"], is_active=True).first()
     if user is None:
@@ -110,6 +117,7 @@ def workspace_users(request: Request, workspace_id: str) -> Response:
 @api_view(["DELETE"])
 def workspace_user_detail(request: Request, workspace_id: str, user_id: str) -> Response:
     workspace = get_managed_workspace(request, workspace_id)
+    _require_member_manager(request, workspace)
     user = User.objects.filter(pk=parse_uuid(user_id, "user_id"), memberships__workspace=workspace).first()
     if user is None:
         raise Http404

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from feedback import distribution, search, selectors
 from feedback.api import inputs, shapes
+from feedback.api.errors import printable
 from feedback.api.lookups import datasets_for, get_dataset, get_record, get_response, parse_uuid, require_manager
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Suggestion
@@ -22,13 +23,14 @@ from feedback.services import responses as response_services
 from workspaces import access
 
 MAX_PAGE = 1000
+MAX_OFFSET = 2**31 - 1
 MAX_DELETE_IDS = 100
 
 
 def page_params(request: Request, *, default_limit: int = 50) -> tuple[int, int]:
     problems = []
     values = {}
-    for name, default, low, high in (("offset", 0, 0, None), ("limit", default_limit, 1, MAX_PAGE)):
+    for name, default, low, high in (("offset", 0, 0, MAX_OFFSET), ("limit", default_limit, 1, MAX_PAGE)):
         raw = request.query_params.get(name)
         try:
             value = default if raw is None else int(raw)
@@ -36,7 +38,7 @@ def page_params(request: Request, *, default_limit: int = 50) -> tuple[int, int]
             problems.append(Problem(("query", name), f"{raw!r} is not an integer"))
             continue
         if value < low or (high is not None and value > high):
-            problems.append(Problem(("query", name), f"must be from {low} to {high}" if high else f"must be >= {low}"))
+            problems.append(Problem(("query", name), f"must be from {low} to {high}"))
         values[name] = value
     if problems:
         raise InvalidData(problems)
@@ -238,7 +240,7 @@ def me_responses_bulk(request: Request) -> Response:
             )
             results.append({"item": shapes.response_out(response), "error": None})
         except InvalidData as error:
-            results.append({"item": None, "error": {"detail": str(error)}})
+            results.append({"item": None, "error": {"detail": printable(str(error))}})
         except Http404:
             results.append({"item": None, "error": {"detail": "Record not found."}})
     return Response({"items": results})

@@ -34,6 +34,7 @@ from feedback.models import (
 )
 from feedback.services._common import unique_name, validate_model_fields
 from feedback.services.responses import record_status_for
+from feedback.storable import json_problems
 from workspaces.models import Workspace
 
 DATASET_EDITABLE = (
@@ -52,6 +53,8 @@ DATASET_EDITABLE = (
 def _check_dataset_metadata(metadata: Any) -> None:
     if metadata is not None and not isinstance(metadata, Mapping):
         raise InvalidData.at(("metadata",), "must be an object or null")
+    if metadata is not None and (problems := json_problems(dict(metadata), ("metadata",))):
+        raise InvalidData(problems)
 
 
 @transaction.atomic

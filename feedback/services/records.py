@@ -168,8 +168,14 @@ def _find_existing(dataset: Dataset, items: Sequence[Any]) -> tuple[dict[str, Re
     for item in items:
         if not isinstance(item, Mapping):
             continue
-        if isinstance(item.get("external_id"), (str, int)):
-            external_ids.append(str(item["external_id"]))
+        external_id = item.get("external_id")
+        # Unstorable ids are refused later, with their position; never sent to the database.
+        if (
+            isinstance(external_id, (str, int))
+            and not isinstance(external_id, bool)
+            and not text_problem(str(external_id))
+        ):
+            external_ids.append(str(external_id))
         if item.get("id") is not None:
             with contextlib.suppress(ValueError):
                 ids.append(UUID(str(item["id"])))
