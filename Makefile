@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
 
-.PHONY: install demo test lint migrations-check services shell worker
+.PHONY: install demo test lint migrations-check services browser screenshots shell worker
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,15 @@ demo: install
 	$(DEV) $(BIN)/python manage.py seed_demo
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Lint, import layering, migrations check and the whole suite on PostgreSQL.
-test: install services lint migrations-check
+## Lint, import layering, migrations check and the whole suite on PostgreSQL
+## (with the browser tests in Debian's Chromium).
+test: install services browser lint migrations-check
 	$(BIN)/pytest
+
+## A screenshot of every labeler page, desktop and phone width, into var/screenshots/.
+screenshots: install services browser
+	FEEDLOOP_SCREENSHOTS_DIR=var/screenshots $(BIN)/pytest tests/browser/test_screenshots.py -q
+	@echo "Screenshots are in var/screenshots/"
 
 lint: install
 	$(BIN)/ruff check .
@@ -34,6 +40,9 @@ migrations-check: install
 
 services:
 	scripts/start-services
+
+browser:
+	scripts/install-browser
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO

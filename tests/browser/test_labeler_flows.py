@@ -1,0 +1,202 @@
+"""What a labeler does, click by click and key by key, in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from feedback.models import Record, Response, ResponseStatus
+from feedback.services import datasets as services
+from feedback.services.records import records_bulk_upsert
+from tests.browser.conftest import log_in
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, WorkspaceFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def labeler():
+    workspace = WorkspaceFactory(name="browser-ws")
+    user = UserFactory(username="ana")
+    MembershipFactory(workspace=workspace, user=user)
+    return user
+
+
+def publish(dataset):
+    return services.dataset_publish(dataset=dataset)
+
+
+def demonstrations(workspace):
+    dataset = services.dataset_create(workspace=workspace, name="demonstrations", guidelines="Write **helpfully**.")
+    services.field_create(dataset=dataset, name="prompt", settings={"use_markdown": True})
+    services.question_create(dataset=dataset, name="response", type="text")
+    dataset = publish(dataset)
+    records_bulk_upsert(dataset=dataset, items=[{"external_id": "d1", "fields": {"prompt": "Why is the sky blue?"}}])
+    return dataset
+
+
+def comparison(workspace):
+    dataset = services.dataset_create(workspace=workspace, name="comparison", shuffle_ranking_options=False)
+    services.field_create(dataset=dataset, name="prompt")
+    options = [{"value": f"response-{n}", "text": f"Response {n}"} for n in (1, 2, 3)]
+    for option in options:
+        services.field_create(dataset=dataset, name=option["value"])
+    services.question_create(dataset=dataset, name="ranking", type="ranking", settings={"options": options})
+    dataset = publish(dataset)
+    records_bulk_upsert(
+        dataset=dataset,
+        items=[
+            {
+                "external_id": f"c{n}",
+                "fields": {"prompt": f"Prompt {n}", "response-1": "A", "response-2": "B", "response-3": "C"},
+            }
+            for n in (1, 2)
+        ],
+    )
+    return dataset
+
+
+def evaluation(workspace):
+    dataset = services.dataset_create(workspace=workspace, name="evaluation")
+    services.field_create(dataset=dataset, name="prompt")
+    services.field_create(dataset=dataset, name="response")
+    services.question_create(
+        dataset=dataset, name="quality", type="rating", settings={"options": [{"value": v} for v in range(1, 8)]}
+    )
+    services.question_create(
+        dataset=dataset,
+        name="failures",
+        type="multi_label_selection",
+        required=False,
+        settings={"options": [{"value": v} for v in ("hallucination", "harmful", "unhelpful")]},
+    )
+    services.question_create(dataset=dataset, name="comment", type="text", required=False)
+    dataset = publish(dataset)
+    records_bulk_upsert(
+        dataset=dataset, items=[{"external_id": "e1", "fields": {"prompt": "Capital of France?", "response": "Lyon."}}]
+    )
+    return dataset
+
+
+def start(page: Page, live_server, dataset) -> None:
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Start").nth(0).wait_for()
+    page.goto(f"{live_server.url}/datasets/{dataset.pk}/next")
+
+
+def only_response(dataset) -> Response:
+    return Response.objects.get(record__dataset=dataset)
+
+
+def test_write_a_demonstration(page: Page, live_server, labeler):
+    dataset = demonstrations(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    expect(page.locator(".record")).to_contain_text("Why is the sky blue?")
+    page.locator("details.guidelines summary").click()
+    expect(page.locator("details.guidelines strong")).to_have_text("helpfully")
+    page.fill('textarea[name="response"]', "Because of Rayleigh scattering: blue light scatters more.")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Nothing left for you in demonstrations")).to_be_visible()
+    response = only_response(dataset)
+    assert response.status == ResponseStatus.SUBMITTED
+    assert response.values["response"]["value"].startswith("Because of Rayleigh")
+    assert response.time_spent_seconds is not None and response.context["pasted"] == []
+
+
+def test_rank_three_responses_by_keyboard(page: Page, live_server, labeler):
+    dataset = comparison(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    page.locator('select[name="ranking.response-1"]').focus()
+    page.keyboard.press("3")  # response-1 is worst; focus moves on to the next response
+    page.keyboard.press("1")
+    page.keyboard.press("2")
+    page.locator('select[name="ranking.response-3"]').blur()
+    page.keyboard.press("Enter")
+    expect(page.locator(".record")).to_contain_text("Prompt 2")
+    response = only_response(dataset)
+    assert [item["value"] for item in response.values["ranking"]["value"]] == ["response-2", "response-3", "response-1"]
+
+
+def test_rank_by_dragging(page: Page, live_server, labeler):
+    dataset = comparison(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    page.drag_and_drop('li[data-option="response-3"]', 'li[data-option="response-1"]', target_position={"x": 5, "y": 2})
+    expect(page.locator('select[name="ranking.response-3"]')).to_have_value("1")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".record")).to_contain_text("Prompt 2")
+    response = only_response(dataset)
+    assert [item["value"] for item in response.values["ranking"]["value"]] == ["response-3", "response-1", "response-2"]
+
+
+def test_rate_an_interaction_and_pick_failure_labels(page: Page, live_server, labeler):
+    dataset = evaluation(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    page.locator("body").click()
+    page.keyboard.press("2")  # the first rating question is the current one
+    page.locator('input[name="failures"][value="hallucination"]').check()
+    page.fill('textarea[name="comment"]', "Lyon is not the capital.")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Nothing left for you in evaluation")).to_be_visible()
+    response = only_response(dataset)
+    assert response.values == {
+        "quality": {"value": 2},
+        "failures": {"value": ["hallucination"]},
+        "comment": {"value": "Lyon is not the capital."},
+    }
+
+
+def test_errors_stand_next_to_their_question_and_input_is_kept(page: Page, live_server, labeler):
+    dataset = evaluation(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    page.fill('textarea[name="comment"]', "keep this")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#question-quality .error")).to_contain_text("required")
+    expect(page.locator('textarea[name="comment"]')).to_have_value("keep this")
+    assert not Response.objects.exists()
+
+
+def test_save_a_draft_by_shortcut_come_back_then_discard_and_undo(page: Page, live_server, labeler):
+    dataset = evaluation(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    page.locator('input[name="quality"][value="5"]').check()
+    page.keyboard.press("Control+s")
+    expect(page.get_by_role("status")).to_contain_text("Draft saved")
+    assert only_response(dataset).status == ResponseStatus.DRAFT
+    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/datasets/{dataset.pk}/next")
+    expect(page.locator('input[name="quality"][value="5"]')).to_be_checked()
+    page.get_by_role("button", name="Discard").click()
+    expect(page.get_by_role("heading", name="Nothing left for you in evaluation")).to_be_visible()
+    assert only_response(dataset).status == ResponseStatus.DISCARDED
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator('input[name="quality"][value="5"]')).to_be_checked()
+    assert only_response(dataset).status == ResponseStatus.DRAFT
+
+
+def test_write_a_new_prompt_and_rate_it(page: Page, live_server, labeler):
+    workspace = labeler.memberships.get().workspace
+    dataset = services.dataset_create(workspace=workspace, name="prompts", allow_labeler_records=True)
+    services.field_create(dataset=dataset, name="prompt")
+    for name in ("clarity", "relevance"):
+        services.question_create(
+            dataset=dataset, name=name, type="rating", settings={"options": [{"value": v} for v in range(1, 6)]}
+        )
+    services.question_create(dataset=dataset, name="comment", type="text", required=False)
+    dataset = publish(dataset)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    page.get_by_role("link", name="Write a new record").click()
+    page.fill('textarea[name="field.prompt"]', "Plan a 3-day trip to Lisbon without a car.")
+    page.locator('input[name="clarity"][value="4"]').check()
+    page.locator('input[name="relevance"][value="5"]').check()
+    page.fill('textarea[name="comment"]', "Clear, could name the season.")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("status")).to_contain_text("Your record is saved")
+    record = Record.objects.get(dataset=dataset)
+    assert record.created_by == labeler and record.fields["prompt"].startswith("Plan a 3-day trip")
+    assert only_response(dataset).values["relevance"] == {"value": 5}

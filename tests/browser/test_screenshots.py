@@ -1,0 +1,58 @@
+"""Every labeler page at desktop and phone width: it loads, fits the width (no sideways
+scrolling), and with FEEDLOOP_SCREENSHOTS_DIR set (`make screenshots`) it is saved as a
+PNG for people to look at."""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Browser
+
+from feedback.models import Dataset, Record
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+PASSWORD = "screenshot-password-1"
+
+
+def pages(base: str) -> list[tuple[str, str]]:
+    shown = [("login", "/accounts/login/")]
+    shown += [("home", "/"), ("api-keys", "/account/api-keys/"), ("change-password", "/accounts/password/change/")]
+    for dataset in Dataset.objects.order_by("name"):
+        record = Record.objects.filter(dataset=dataset).order_by("inserted_at", "id").first()
+        shown.append((f"record-{dataset.name}", f"/datasets/{dataset.pk}/records/{record.pk}"))
+        shown.append((f"browse-{dataset.name}", f"/datasets/{dataset.pk}/records"))
+        if dataset.allow_labeler_records:
+            shown.append((f"write-{dataset.name}", f"/datasets/{dataset.pk}/write"))
+    first = Dataset.objects.order_by("name").first()
+    shown.append(("nothing-left", f"/datasets/{first.pk}/done"))
+    return shown
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_every_labeler_page_fits_and_can_be_saved(browser: Browser, live_server, viewport):
+    call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
+    target = os.environ.get("FEEDLOOP_SCREENSHOTS_DIR")
+    folder = Path(target) if target else None
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    try:
+        for name, path in pages(live_server.url):
+            if name == "home":
+                log_in(page, live_server.url, "ana", PASSWORD)
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, (name, response and response.status)
+            overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at {viewport} width"
+            if folder:
+                page.screenshot(path=str(folder / f"{name}-{viewport}.png"), full_page=True)
+    finally:
+        context.close()
