@@ -39,22 +39,43 @@ def _held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     )
 
 
+MAX_PICK_ATTEMPTS = 20
+
+
 def _free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
-    other_live_leases = (
-        RecordLease.objects.filter(record=OuterRef("pk"), expires_at__gt=now)
-        .exclude(user=user)
-        .values("record")
-        .annotate(count=Count("*"))
-        .values("count")
-    )
+    def other_live_leases() -> Subquery:
+        return Subquery(
+            RecordLease.objects.filter(record=OuterRef("pk"), expires_at__gt=now)
+            .exclude(user=user)
+            .values("record")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
+
     candidates = (
         Record.objects.filter(dataset=dataset, status=RecordStatus.PENDING)
         .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
-        .annotate(taken=F("submitted_count") + Coalesce(Subquery(other_live_leases), 0))
+        .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0))
         .filter(taken__lt=dataset.min_submitted)
         .order_by("inserted_at", "id")
     )
-    return candidates.select_for_update(skip_locked=True, of=("self",)).first()
+    passed_over: list[Any] = []
+    for _ in range(MAX_PICK_ATTEMPTS):
+        record = candidates.exclude(pk__in=passed_over).select_for_update(skip_locked=True, of=("self",)).first()
+        if record is None:
+            return None
+        # The pick's snapshot predates the row lock: a lease committed in between is not
+        # in it. Count again now that the row is ours (a fresh statement sees it).
+        taken = (
+            Record.objects.filter(pk=record.pk, status=RecordStatus.PENDING)
+            .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0))
+            .values_list("taken", flat=True)
+            .first()
+        )
+        if taken is not None and taken < dataset.min_submitted:
+            return record
+        passed_over.append(record.pk)
+    return None
 
 
 @transaction.atomic

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback.api import inputs, shapes
+from feedback.api import docs, inputs, shapes
 from feedback.api.lookups import (
     datasets_for,
     get_dataset,
@@ -28,6 +30,19 @@ from feedback.storable import text_problem
 from workspaces import access
 
 
+@extend_schema(
+    operation_id="me_datasets_list",
+    summary="The datasets the caller may see",
+    tags=["datasets"],
+    parameters=[
+        OpenApiParameter("workspace_id", OpenApiTypes.UUID, OpenApiParameter.QUERY, description="In this workspace."),
+        OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.QUERY, description="With this exact name."),
+        OpenApiParameter(
+            "status", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=DatasetStatus.values, description="In this status."
+        ),
+    ],
+    responses={200: docs.DatasetListOut, **docs.errors(401, 422)},
+)
 @api_view(["GET"])
 def me_datasets(request: Request) -> Response:
     datasets = datasets_for(request)
@@ -43,6 +58,13 @@ def me_datasets(request: Request) -> Response:
     return Response({"items": [shapes.dataset_out(dataset) for dataset in datasets.order_by("inserted_at")]})
 
 
+@extend_schema(
+    operation_id="datasets_create",
+    summary="Create a dataset (workspace admins)",
+    tags=["datasets"],
+    request=docs.json_body(inputs.DatasetCreate),
+    responses={201: docs.DatasetOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+)
 @api_view(["POST"])
 def datasets(request: Request) -> Response:
     data = inputs.read(inputs.DatasetCreate, request)
@@ -54,6 +76,30 @@ def datasets(request: Request) -> Response:
     return Response(shapes.dataset_out(dataset), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="datasets_get",
+        summary="A dataset",
+        tags=["datasets"],
+        parameters=[docs.path("dataset_id")],
+        responses={200: docs.DatasetOut, **docs.errors(401, 404, 422)},
+    ),
+    patch=extend_schema(
+        operation_id="datasets_update",
+        summary="Change a dataset's settings (workspace admins)",
+        tags=["datasets"],
+        parameters=[docs.path("dataset_id")],
+        request=docs.json_body(inputs.DatasetSettings),
+        responses={200: docs.DatasetOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="datasets_delete",
+        summary="Delete a dataset with everything in it (workspace admins)",
+        tags=["datasets"],
+        parameters=[docs.path("dataset_id")],
+        responses={200: docs.DatasetOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 def dataset_detail(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=request.method != "GET")
@@ -68,12 +114,27 @@ def dataset_detail(request: Request, dataset_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema(
+    operation_id="datasets_publish",
+    summary="Publish a dataset: it needs a field and a required question (workspace admins)",
+    tags=["datasets"],
+    parameters=[docs.path("dataset_id")],
+    request=None,
+    responses={200: docs.DatasetOut, **docs.errors(401, 403, 404, 422)},
+)
 @api_view(["PUT"])
 def dataset_publish(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=True)
     return Response(shapes.dataset_out(services.dataset_publish(dataset=dataset)))
 
 
+@extend_schema(
+    operation_id="datasets_progress",
+    summary="How many of a dataset's records are completed",
+    tags=["datasets"],
+    parameters=[docs.path("dataset_id")],
+    responses={200: docs.ProgressOut, **docs.errors(401, 404, 422)},
+)
 @api_view(["GET"])
 def dataset_progress(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id)
@@ -85,6 +146,13 @@ def dataset_progress(request: Request, dataset_id: str) -> Response:
     )
 
 
+@extend_schema(
+    operation_id="datasets_users_progress",
+    summary="Responses per user, of those the caller may see",
+    tags=["datasets"],
+    parameters=[docs.path("dataset_id")],
+    responses={200: docs.UsersProgressOut, **docs.errors(401, 404, 422)},
+)
 @api_view(["GET"])
 def dataset_users_progress(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id)
@@ -127,6 +195,23 @@ def dataset_users_progress(request: Request, dataset_id: str) -> Response:
     )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="dataset_fields_list",
+        summary="A dataset's fields",
+        tags=["fields"],
+        parameters=[docs.path("dataset_id")],
+        responses={200: docs.FieldListOut, **docs.errors(401, 404, 422)},
+    ),
+    post=extend_schema(
+        operation_id="dataset_fields_create",
+        summary="Add a field to a draft dataset (workspace admins)",
+        tags=["fields"],
+        parameters=[docs.path("dataset_id")],
+        request=docs.json_body(inputs.FieldCreate),
+        responses={201: docs.FieldOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def dataset_fields(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=request.method == "POST")
@@ -145,6 +230,23 @@ def dataset_fields(request: Request, dataset_id: str) -> Response:
     return Response(shapes.field_out(field), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    patch=extend_schema(
+        operation_id="fields_update",
+        summary="Change a field's title or settings (workspace admins)",
+        tags=["fields"],
+        parameters=[docs.path("field_id")],
+        request=docs.json_body(inputs.FieldUpdate),
+        responses={200: docs.FieldOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="fields_delete",
+        summary="Delete a field of a draft dataset (workspace admins)",
+        tags=["fields"],
+        parameters=[docs.path("field_id")],
+        responses={200: docs.FieldOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["PATCH", "DELETE"])
 def field_detail(request: Request, field_id: str) -> Response:
     field = get_field(request, field_id, manage=True)
@@ -164,6 +266,23 @@ def field_detail(request: Request, field_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="dataset_questions_list",
+        summary="A dataset's questions",
+        tags=["questions"],
+        parameters=[docs.path("dataset_id")],
+        responses={200: docs.QuestionListOut, **docs.errors(401, 404, 422)},
+    ),
+    post=extend_schema(
+        operation_id="dataset_questions_create",
+        summary="Add a question to a draft dataset (workspace admins)",
+        tags=["questions"],
+        parameters=[docs.path("dataset_id")],
+        request=docs.json_body(inputs.QuestionCreate),
+        responses={201: docs.QuestionOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def dataset_questions(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=request.method == "POST")
@@ -183,6 +302,23 @@ def dataset_questions(request: Request, dataset_id: str) -> Response:
     return Response(shapes.question_out(question), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    patch=extend_schema(
+        operation_id="questions_update",
+        summary="Change a question's title, description or settings (workspace admins)",
+        tags=["questions"],
+        parameters=[docs.path("question_id")],
+        request=docs.json_body(inputs.QuestionUpdate),
+        responses={200: docs.QuestionOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="questions_delete",
+        summary="Delete a question of a draft dataset (workspace admins)",
+        tags=["questions"],
+        parameters=[docs.path("question_id")],
+        responses={200: docs.QuestionOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["PATCH", "DELETE"])
 def question_detail(request: Request, question_id: str) -> Response:
     question = get_question(request, question_id, manage=True)
@@ -203,6 +339,14 @@ def question_detail(request: Request, question_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema(
+    operation_id="dataset_metadata_properties_create",
+    summary="Add a metadata property to a dataset (workspace admins)",
+    tags=["metadata-properties"],
+    parameters=[docs.path("dataset_id")],
+    request=docs.json_body(inputs.MetadataPropertyCreate),
+    responses={201: docs.MetadataPropertyOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+)
 @api_view(["POST"])
 def dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=True)
@@ -219,6 +363,13 @@ def dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
     return Response(shapes.metadata_property_out(prop), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    operation_id="me_dataset_metadata_properties_list",
+    summary="A dataset's metadata properties the caller may see",
+    tags=["metadata-properties"],
+    parameters=[docs.path("dataset_id")],
+    responses={200: docs.MetadataPropertyListOut, **docs.errors(401, 404, 422)},
+)
 @api_view(["GET"])
 def me_dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id)
@@ -228,6 +379,23 @@ def me_dataset_metadata_properties(request: Request, dataset_id: str) -> Respons
     return Response({"items": [shapes.metadata_property_out(prop) for prop in props]})
 
 
+@extend_schema_view(
+    patch=extend_schema(
+        operation_id="metadata_properties_update",
+        summary="Change a metadata property's title or visibility (workspace admins)",
+        tags=["metadata-properties"],
+        parameters=[docs.path("prop_id")],
+        request=docs.json_body(inputs.MetadataPropertyUpdate),
+        responses={200: docs.MetadataPropertyOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="metadata_properties_delete",
+        summary="Delete a metadata property (workspace admins)",
+        tags=["metadata-properties"],
+        parameters=[docs.path("prop_id")],
+        responses={200: docs.MetadataPropertyOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["PATCH", "DELETE"])
 def metadata_property_detail(request: Request, prop_id: str) -> Response:
     prop = get_metadata_property(request, prop_id, manage=True)
@@ -242,6 +410,23 @@ def metadata_property_detail(request: Request, prop_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="dataset_vectors_settings_list",
+        summary="A dataset's vector settings",
+        tags=["vectors-settings"],
+        parameters=[docs.path("dataset_id")],
+        responses={200: docs.VectorSettingsListOut, **docs.errors(401, 404, 422)},
+    ),
+    post=extend_schema(
+        operation_id="dataset_vectors_settings_create",
+        summary="Add vector settings to a dataset (workspace admins)",
+        tags=["vectors-settings"],
+        parameters=[docs.path("dataset_id")],
+        request=docs.json_body(inputs.VectorSettingsCreate),
+        responses={201: docs.VectorSettingsOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def dataset_vectors_settings(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=request.method == "POST")
@@ -254,6 +439,23 @@ def dataset_vectors_settings(request: Request, dataset_id: str) -> Response:
     return Response(shapes.vector_settings_out(vector_settings), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    patch=extend_schema(
+        operation_id="vectors_settings_update",
+        summary="Change vector settings' title (workspace admins)",
+        tags=["vectors-settings"],
+        parameters=[docs.path("settings_id")],
+        request=docs.json_body(inputs.VectorSettingsUpdate),
+        responses={200: docs.VectorSettingsOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="vectors_settings_delete",
+        summary="Delete vector settings (workspace admins)",
+        tags=["vectors-settings"],
+        parameters=[docs.path("settings_id")],
+        responses={200: docs.VectorSettingsOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["PATCH", "DELETE"])
 def vector_settings_detail(request: Request, settings_id: str) -> Response:
     vector_settings = get_vector_settings(request, settings_id, manage=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 from accounts import services as people
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import ApiKey, User
-from feedback.api import inputs, shapes
+from feedback.api import docs, inputs, shapes
 from feedback.api.lookups import get_managed_workspace, get_workspace, key_workspace_id, parse_uuid, workspaces_for
 from feedback.errors import Conflict, InvalidData
 from workspaces import access
@@ -61,16 +62,40 @@ def _require_owner(request: Request) -> None:
         raise PermissionDenied("Only organisation owners may do this.")
 
 
+@extend_schema(
+    operation_id="me_get", summary="The caller", tags=["users"], responses={200: docs.UserOut, **docs.errors(401)}
+)
 @api_view(["GET"])
 def me(request: Request) -> Response:
     return Response(shapes.user_out(request.user))
 
 
+@extend_schema(
+    operation_id="me_workspaces_list",
+    summary="The caller's workspaces",
+    tags=["workspaces"],
+    responses={200: docs.WorkspaceListOut, **docs.errors(401)},
+)
 @api_view(["GET"])
 def me_workspaces(request: Request) -> Response:
     return Response({"items": [shapes.workspace_out(w) for w in workspaces_for(request)]})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="workspaces_list",
+        summary="The workspaces the caller may see",
+        tags=["workspaces"],
+        responses={200: docs.WorkspaceListOut, **docs.errors(401)},
+    ),
+    post=extend_schema(
+        operation_id="workspaces_create",
+        summary="Create a workspace (owners)",
+        tags=["workspaces"],
+        request=docs.json_body(inputs.WorkspaceCreate),
+        responses={201: docs.WorkspaceOut, **docs.errors(401, 403, 409, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def workspaces(request: Request) -> Response:
     if request.method == "GET":
@@ -85,6 +110,22 @@ def workspaces(request: Request) -> Response:
     return Response(shapes.workspace_out(workspace), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="workspaces_get",
+        summary="A workspace",
+        tags=["workspaces"],
+        parameters=[docs.path("workspace_id")],
+        responses={200: docs.WorkspaceOut, **docs.errors(401, 404, 422)},
+    ),
+    delete=extend_schema(
+        operation_id="workspaces_delete",
+        summary="Delete an empty workspace (owners)",
+        tags=["workspaces"],
+        parameters=[docs.path("workspace_id")],
+        responses={200: docs.WorkspaceOut, **docs.errors(401, 403, 404, 409, 422)},
+    ),
+)
 @api_view(["GET", "DELETE"])
 def workspace_detail(request: Request, workspace_id: str) -> Response:
     workspace = get_workspace(request, workspace_id)
@@ -99,6 +140,23 @@ def workspace_detail(request: Request, workspace_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="workspace_users_list",
+        summary="A workspace's members (its admins)",
+        tags=["workspaces"],
+        parameters=[docs.path("workspace_id")],
+        responses={200: docs.UserListOut, **docs.errors(401, 403, 404, 422)},
+    ),
+    post=extend_schema(
+        operation_id="workspace_users_add",
+        summary="Add a user to a workspace (owners)",
+        tags=["workspaces"],
+        parameters=[docs.path("workspace_id")],
+        request=docs.json_body(inputs.WorkspaceUserAdd),
+        responses={201: docs.UserOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def workspace_users(request: Request, workspace_id: str) -> Response:
     workspace = get_managed_workspace(request, workspace_id)
@@ -114,6 +172,13 @@ def workspace_users(request: Request, workspace_id: str) -> Response:
     return Response(shapes.user_out(user), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    operation_id="workspace_users_remove",
+    summary="Remove a user from a workspace (owners)",
+    tags=["workspaces"],
+    parameters=[docs.path("workspace_id"), docs.path("user_id")],
+    responses={200: docs.UserOut, **docs.errors(401, 403, 404, 422)},
+)
 @api_view(["DELETE"])
 def workspace_user_detail(request: Request, workspace_id: str, user_id: str) -> Response:
     workspace = get_managed_workspace(request, workspace_id)
@@ -125,6 +190,21 @@ def workspace_user_detail(request: Request, workspace_id: str, user_id: str) -> 
     return Response(shapes.user_out(user))
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="users_list",
+        summary="The users the caller may see (owners and workspace admins)",
+        tags=["users"],
+        responses={200: docs.UserListOut, **docs.errors(401, 403)},
+    ),
+    post=extend_schema(
+        operation_id="users_create",
+        summary="Create a user (owners)",
+        tags=["users"],
+        request=docs.json_body(inputs.UserCreate),
+        responses={201: docs.UserOut, **docs.errors(401, 403, 409, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def users(request: Request) -> Response:
     if request.method == "GET":
@@ -140,6 +220,30 @@ def users(request: Request) -> Response:
     return Response(shapes.user_out(user), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="users_get",
+        summary="A user",
+        tags=["users"],
+        parameters=[docs.path("user_id")],
+        responses={200: docs.UserOut, **docs.errors(401, 404, 422)},
+    ),
+    patch=extend_schema(
+        operation_id="users_update",
+        summary="Change a user (owners)",
+        tags=["users"],
+        parameters=[docs.path("user_id")],
+        request=docs.json_body(inputs.UserUpdate),
+        responses={200: docs.UserOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="users_delete",
+        summary="Delete a user without responses (owners)",
+        tags=["users"],
+        parameters=[docs.path("user_id")],
+        responses={200: docs.UserOut, **docs.errors(401, 403, 404, 409, 422)},
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 def user_detail(request: Request, user_id: str) -> Response:
     user = _get_user(request, user_id)
@@ -161,6 +265,13 @@ def user_detail(request: Request, user_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema(
+    operation_id="user_workspaces_list",
+    summary="A user's workspaces, of those the caller may see",
+    tags=["users"],
+    parameters=[docs.path("user_id")],
+    responses={200: docs.WorkspaceListOut, **docs.errors(401, 404, 422)},
+)
 @api_view(["GET"])
 def user_workspaces(request: Request, user_id: str) -> Response:
     user = _get_user(request, user_id)
@@ -169,6 +280,21 @@ def user_workspaces(request: Request, user_id: str) -> Response:
     return Response({"items": [shapes.workspace_out(w) for w in theirs.distinct()]})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="me_api_keys_list",
+        summary="The caller's API keys",
+        tags=["api-keys"],
+        responses={200: docs.ApiKeyListOut, **docs.errors(401)},
+    ),
+    post=extend_schema(
+        operation_id="me_api_keys_create",
+        summary="Create an API key for the caller (the key is shown once)",
+        tags=["api-keys"],
+        request=docs.json_body(inputs.ApiKeyCreate),
+        responses={201: docs.ApiKeyCreatedOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def me_api_keys(request: Request) -> Response:
     if request.method == "GET":
@@ -185,6 +311,13 @@ def me_api_keys(request: Request) -> Response:
     return Response(shapes.api_key_out(api_key, key), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    operation_id="me_api_keys_revoke",
+    summary="Revoke one of the caller's API keys",
+    tags=["api-keys"],
+    parameters=[docs.path("key_id")],
+    responses={200: docs.ApiKeyOut, **docs.errors(401, 403, 404, 422)},
+)
 @api_view(["DELETE"])
 def me_api_key_detail(request: Request, key_id: str) -> Response:
     api_key = ApiKey.objects.filter(user=request.user, pk=parse_uuid(key_id, "key_id")).first()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from feedback import distribution, search, selectors
-from feedback.api import inputs, shapes
+from feedback.api import docs, inputs, shapes
 from feedback.api.errors import printable
 from feedback.api.lookups import datasets_for, get_dataset, get_record, get_response, parse_uuid, require_manager
 from feedback.errors import InvalidData, Problem
@@ -80,6 +81,25 @@ def records_out(request: Request, dataset: Dataset, records: list[Record], inclu
     ]
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="dataset_records_list",
+        summary="A page of a dataset's records",
+        tags=["records"],
+        parameters=[docs.path("dataset_id"), *docs.PAGE, docs.INCLUDE],
+        responses={200: docs.RecordsOut, **docs.errors(401, 404, 422)},
+    ),
+    delete=extend_schema(
+        operation_id="dataset_records_delete",
+        summary="Delete records of a dataset (workspace admins)",
+        tags=["records"],
+        parameters=[
+            docs.path("dataset_id"),
+            docs.ids(f"The records to delete, at most {MAX_DELETE_IDS}.", required=True, max_items=MAX_DELETE_IDS),
+        ],
+        responses={204: docs.NO_CONTENT, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["GET", "DELETE"])
 def dataset_records(request: Request, dataset_id: str) -> Response:
     if request.method == "DELETE":
@@ -116,6 +136,17 @@ def _bulk_out(result: record_services.BulkUpsertResult) -> list[dict]:
     ]
 
 
+@extend_schema(
+    operation_id="me_dataset_records_next",
+    summary="The caller's next record to annotate, with suggestions and the caller's response",
+    tags=["records"],
+    parameters=[docs.path("dataset_id"), docs.INCLUDE],
+    responses={
+        200: docs.RecordOut,
+        204: OpenApiResponse(description="Nothing is left for the caller."),
+        **docs.errors(401, 403, 404, 422),
+    },
+)
 @api_view(["GET"])
 def me_dataset_next_record(request: Request, dataset_id: str) -> Response:
     """The caller's next record under the work-distribution rules; 204 when none is left."""
@@ -130,6 +161,14 @@ def me_dataset_next_record(request: Request, dataset_id: str) -> Response:
     return Response(records_out(request, dataset, [record], include)[0])
 
 
+@extend_schema(
+    operation_id="dataset_records_search",
+    summary="Search a dataset's records: text, filters, sort and vector similarity",
+    tags=["records"],
+    parameters=[docs.path("dataset_id"), *docs.PAGE, docs.INCLUDE],
+    request=docs.json_body(docs.SearchRecordsQuery),
+    responses={200: docs.SearchOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+)
 @api_view(["POST"])
 def dataset_records_search(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id)
@@ -145,6 +184,24 @@ def dataset_records_search(request: Request, dataset_id: str) -> Response:
     )
 
 
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="dataset_records_bulk_upsert",
+        summary="Create or update records (workspace admins); matched by external_id, then id",
+        tags=["records"],
+        parameters=[docs.path("dataset_id")],
+        request=docs.json_body(docs.RecordsBulkWrite),
+        responses={200: docs.BulkOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+    post=extend_schema(
+        operation_id="dataset_records_bulk_create",
+        summary="Create records (workspace admins)",
+        tags=["records"],
+        parameters=[docs.path("dataset_id")],
+        request=docs.json_body(docs.RecordsBulkWrite),
+        responses={201: docs.BulkCreatedOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["PUT", "POST"])
 def dataset_records_bulk(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=True)
@@ -163,6 +220,30 @@ def _one_record_out(request: Request, record: Record) -> dict[str, Any]:
     return records_out(request, record.dataset, [record], include)[0]
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="records_get",
+        summary="A record",
+        tags=["records"],
+        parameters=[docs.path("record_id"), docs.INCLUDE],
+        responses={200: docs.RecordOut, **docs.errors(401, 404, 422)},
+    ),
+    patch=extend_schema(
+        operation_id="records_update",
+        summary="Change a record (workspace admins)",
+        tags=["records"],
+        parameters=[docs.path("record_id"), docs.INCLUDE],
+        request=docs.json_body(inputs.RecordUpdate),
+        responses={200: docs.RecordOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="records_delete",
+        summary="Delete a record (workspace admins)",
+        tags=["records"],
+        parameters=[docs.path("record_id")],
+        responses={200: docs.RecordOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["GET", "PATCH", "DELETE"])
 def record_detail(request: Request, record_id: str) -> Response:
     record = get_record(request, record_id, manage=request.method != "GET")
@@ -183,6 +264,14 @@ def record_detail(request: Request, record_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema(
+    operation_id="record_responses_create",
+    summary="Save the caller's response to a record",
+    tags=["responses"],
+    parameters=[docs.path("record_id")],
+    request=docs.json_body(inputs.ResponseWrite),
+    responses={201: docs.ResponseOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+)
 @api_view(["POST"])
 def record_responses(request: Request, record_id: str) -> Response:
     record = get_record(request, record_id)
@@ -199,6 +288,23 @@ def record_responses(request: Request, record_id: str) -> Response:
     return Response(shapes.response_out(response), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="responses_update",
+        summary="Change a response (its author, or the dataset's admins)",
+        tags=["responses"],
+        parameters=[docs.path("response_id")],
+        request=docs.json_body(inputs.ResponseWrite),
+        responses={200: docs.ResponseOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="responses_delete",
+        summary="Delete a response (its author, or the dataset's admins)",
+        tags=["responses"],
+        parameters=[docs.path("response_id")],
+        responses={200: docs.ResponseOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["PUT", "DELETE"])
 def response_detail(request: Request, response_id: str) -> Response:
     response = get_response(request, response_id)
@@ -217,6 +323,13 @@ def response_detail(request: Request, response_id: str) -> Response:
     return Response(shapes.response_out(updated))
 
 
+@extend_schema(
+    operation_id="me_responses_bulk",
+    summary="Save many of the caller's responses; each item succeeds or fails on its own",
+    tags=["responses"],
+    request=docs.json_body(docs.ResponsesBulkWrite),
+    responses={200: docs.MeResponsesBulkOut, **docs.errors(401, 403, *docs.BODY_ERRORS)},
+)
 @api_view(["POST"])
 def me_responses_bulk(request: Request) -> Response:
     """Save many of the caller's responses; each item succeeds or fails on its own."""
@@ -246,6 +359,30 @@ def me_responses_bulk(request: Request) -> Response:
     return Response({"items": results})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="record_suggestions_list",
+        summary="A record's suggestions",
+        tags=["suggestions"],
+        parameters=[docs.path("record_id")],
+        responses={200: docs.SuggestionListOut, **docs.errors(401, 404, 422)},
+    ),
+    put=extend_schema(
+        operation_id="record_suggestions_upsert",
+        summary="Create or replace a record's suggestion for a question (workspace admins)",
+        tags=["suggestions"],
+        parameters=[docs.path("record_id")],
+        request=docs.json_body(inputs.SuggestionWrite),
+        responses={200: docs.SuggestionOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="record_suggestions_delete",
+        summary="Delete suggestions of a record (workspace admins)",
+        tags=["suggestions"],
+        parameters=[docs.path("record_id"), docs.ids("The suggestions to delete.", required=False)],
+        responses={204: docs.NO_CONTENT, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["GET", "PUT", "DELETE"])
 def record_suggestions(request: Request, record_id: str) -> Response:
     record = get_record(request, record_id, manage=request.method != "GET")
@@ -272,6 +409,13 @@ def record_suggestions(request: Request, record_id: str) -> Response:
     return Response(shapes.suggestion_out(stored))
 
 
+@extend_schema(
+    operation_id="suggestions_delete",
+    summary="Delete a suggestion (workspace admins)",
+    tags=["suggestions"],
+    parameters=[docs.path("suggestion_id")],
+    responses={200: docs.SuggestionOut, **docs.errors(401, 403, 404, 422)},
+)
 @api_view(["DELETE"])
 def suggestion_detail(request: Request, suggestion_id: str) -> Response:
     suggestion = (
@@ -287,11 +431,23 @@ def suggestion_detail(request: Request, suggestion_id: str) -> Response:
     return Response(shape)
 
 
+@extend_schema(
+    operation_id="version_get",
+    summary="The server's version",
+    tags=["service"],
+    responses={200: docs.VersionOut, **docs.errors(401)},
+)
 @api_view(["GET"])
 def version(request: Request) -> Response:
     return Response({"version": settings.FEEDLOOP_VERSION})
 
 
+@extend_schema(
+    operation_id="status_get",
+    summary="The server's status",
+    tags=["service"],
+    responses={200: docs.StatusOut, **docs.errors(401)},
+)
 @api_view(["GET"])
 def status_view(request: Request) -> Response:
     return Response({"version": settings.FEEDLOOP_VERSION, "status": "ok"})
