@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "guardian",
@@ -192,12 +194,46 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "feedback.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
 # Feedloop's own limits.
 FEEDLOOP_BULK_MAX_RECORDS = env_int("FEEDLOOP_BULK_MAX_RECORDS", 500, minimum=1)
 FEEDLOOP_API_MAX_BODY_BYTES = env_int("FEEDLOOP_API_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
 FEEDLOOP_VERSION = "0.1.0"
+
+# OpenAPI schema of /api/v1 at /api/schema, browsable at /api/docs (feedback.api.docs).
+# Both are public (the schema holds no data) and the page's assets are served from
+# here (the sidecar package), never from a CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Feedloop API",
+    "VERSION": FEEDLOOP_VERSION,
+    "DESCRIPTION": (
+        "Feedloop's REST API under /api/v1. It speaks the Argilla v1 wire format (compatible with the "
+        "Argilla 2.x server and its Python SDK, argilla==2.8.0); Feedloop's own endpoints follow the same "
+        "conventions. Authenticate with the header `X-Argilla-Api-Key: <key>` or `Authorization: Bearer <key>`."
+    ),
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Fields of the same name ("status", "type", "role") take different literals per resource.
+    "ENUM_NAME_OVERRIDES": {
+        "DatasetStatusEnum": "feedback.models.DatasetStatus",
+        "RecordStatusEnum": "feedback.models.RecordStatus",
+        "ResponseStatusEnum": "feedback.models.ResponseStatus",
+        "ServiceStatusEnum": ["ok"],
+        "FieldTypeEnum": "feedback.models.FieldType",
+        "QuestionTypeEnum": "feedback.models.QuestionType",
+        "MetadataTypeEnum": "feedback.models.MetadataType",
+        "SuggestionTypeEnum": "feedback.models.SuggestionType",
+        "UserRoleEnum": "feedback.api.inputs.ROLES",
+        "MemberRoleEnum": ["admin", "annotator"],
+    },
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,
