@@ -90,6 +90,7 @@ class QuestionView:
     errors: list[str] = field(default_factory=list)
     ranks: dict[str, int] = field(default_factory=dict)
     raw: str = ""
+    span_text: str = ""
 
     @property
     def rank_choices(self) -> range:
@@ -139,6 +140,8 @@ def question_views(
             view.options = list(question.settings.get("options", []))
         if question.type == "span":
             view.raw = post.get(question.name, "") if post is not None else json.dumps(view.value or [])
+            text = record.fields.get(question.settings.get("field", ""))
+            view.span_text = text if isinstance(text, str) else ""
         view.errors = [problem.msg for problem in problems or [] if problem.loc[:1] == (question.name,)]
         views.append(view)
     return views

@@ -81,6 +81,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "drafts": mine[dataset.pk].get(ResponseStatus.DRAFT, 0),
             "discarded": mine[dataset.pk].get(ResponseStatus.DISCARDED, 0),
             "left": left.get(dataset.pk, 0),
+            "mine_done": mine[dataset.pk].get(ResponseStatus.SUBMITTED, 0)
+            + mine[dataset.pk].get(ResponseStatus.DISCARDED, 0),
+            "mine_total": sum(mine[dataset.pk].values()) + left.get(dataset.pk, 0),
         }
         for dataset in datasets
     ]

@@ -108,3 +108,62 @@
     });
   });
 })();
+
+// Span marking: select text in the field's plain text to add a {label, start, end} span.
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll(".span-tool"), function (tool) {
+    var question = tool.dataset.question;
+    var textBox = tool.querySelector(".span-text");
+    var list = tool.querySelector(".span-list");
+    var json = document.querySelector('textarea.span-json[name="' + question + '"]');
+    tool.hidden = false;
+
+    function spans() {
+      try { var value = JSON.parse(json.value || "[]"); return Array.isArray(value) ? value : []; }
+      catch (error) { return []; }
+    }
+
+    function render() {
+      var text = textBox.textContent;
+      list.innerHTML = "";
+      spans().forEach(function (span, index) {
+        var item = document.createElement("li");
+        item.textContent = span.label + ": \u201c" + text.slice(span.start, span.end) + "\u201d (" + span.start +
+          "\u2013" + span.end + ") ";
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.textContent = "Remove";
+        remove.addEventListener("click", function () {
+          var current = spans();
+          current.splice(index, 1);
+          json.value = JSON.stringify(current);
+          render();
+        });
+        item.appendChild(remove);
+        list.appendChild(item);
+      });
+    }
+
+    textBox.addEventListener("mouseup", function () {
+      var selection = window.getSelection();
+      if (!selection.rangeCount || selection.isCollapsed) { return; }
+      var range = selection.getRangeAt(0);
+      if (!textBox.contains(range.startContainer) || !textBox.contains(range.endContainer)) { return; }
+      var before = document.createRange();
+      before.setStart(textBox, 0);
+      before.setEnd(range.startContainer, range.startOffset);
+      var start = before.toString().length;
+      var end = start + range.toString().length;
+      var label = tool.querySelector('input[name="_label.' + question + '"]:checked');
+      if (!label || end <= start) { return; }
+      var current = spans();
+      current.push({ label: label.value, start: start, end: end });
+      current.sort(function (a, b) { return a.start - b.start; });
+      json.value = JSON.stringify(current);
+      selection.removeAllRanges();
+      render();
+    });
+    render();
+  });
+})();

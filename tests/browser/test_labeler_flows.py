@@ -200,3 +200,49 @@ def test_write_a_new_prompt_and_rate_it(page: Page, live_server, labeler):
     record = Record.objects.get(dataset=dataset)
     assert record.created_by == labeler and record.fields["prompt"].startswith("Plan a 3-day trip")
     assert only_response(dataset).values["relevance"] == {"value": 5}
+
+
+def test_mark_spans_by_selecting_text(page: Page, live_server, labeler):
+    workspace = labeler.memberships.get().workspace
+    dataset = services.dataset_create(workspace=workspace, name="entities")
+    services.field_create(dataset=dataset, name="text")
+    services.question_create(
+        dataset=dataset,
+        name="entities",
+        type="span",
+        settings={"field": "text", "options": [{"value": "person"}, {"value": "city"}]},
+    )
+    dataset = publish(dataset)
+    records_bulk_upsert(
+        dataset=dataset, items=[{"external_id": "s1", "fields": {"text": "Ada Lovelace lived in London."}}]
+    )
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+
+    def select(start: int, end: int) -> None:
+        page.evaluate(
+            """([start, end]) => {
+                const box = document.querySelector('.span-text');
+                const node = box.firstChild;
+                const range = document.createRange();
+                range.setStart(node, start);
+                range.setEnd(node, end);
+                const selection = window.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                box.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+            }""",
+            [start, end],
+        )
+
+    select(0, 12)
+    page.locator('input[name="_label.entities"][value="city"]').check()
+    select(22, 28)
+    expect(page.locator(".span-list li")).to_have_count(2)
+    expect(page.locator(".span-list")).to_contain_text("city: \u201cLondon\u201d")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Nothing left for you in entities")).to_be_visible()
+    assert only_response(dataset).values["entities"]["value"] == [
+        {"label": "person", "start": 0, "end": 12},
+        {"label": "city", "start": 22, "end": 28},
+    ]
