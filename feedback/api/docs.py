@@ -494,9 +494,15 @@ class WebhookUpdate(serializers.Serializer):
 WebhookListOut = _items("WebhookListOut", WebhookOut)
 
 
+def _documents_itself(target: Any) -> bool:
+    """Whether @extend_schema or @extend_schema_view decorates the @api_view class `target`."""
+    handlers = [target.__dict__.get(method) for method in target.http_method_names if method != "options"]
+    return any("schema" in (getattr(item, "kwargs", None) or {}) for item in [target, *handlers])
+
+
 def _documented(target: Any, **methods: Any) -> Any:
     """`target` (an @api_view class) documented by `methods`, unless it documents itself."""
-    if "schema" in getattr(target, "kwargs", {}):
+    if _documents_itself(target):
         return target
     view = type(target.__name__, (target,), {"__module__": target.__module__})
     return extend_schema_view(**methods)(view)
