@@ -20,6 +20,10 @@ class UserError(ValueError):
         self.conflict = conflict
 
 
+def _role_of(user: User) -> str:
+    return "owner" if user.is_superuser else "admin" if user.is_staff else "annotator"
+
+
 def _apply_role(user: User, role: str) -> None:
     if role not in ROLES:
         raise UserError(f"role must be one of {list(ROLES)}")
@@ -61,9 +65,12 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, **changes: Any) -> User:
+def user_update(*, user: User, actor: User | None = None, **changes: Any) -> User:
+    """Change a user. Nobody changes their own role (an owner cannot lock themselves out)."""
     password = changes.pop("password", None)
     role = changes.pop("role", None)
+    if actor is not None and actor.pk == user.pk and role is not None and role != _role_of(user):
+        raise UserError("you cannot change your own role", conflict=True)
     for key in ("username", "first_name", "last_name", "email"):
         if key in changes and changes[key] is not None:
             setattr(user, key, changes[key])
@@ -81,8 +88,11 @@ def user_update(*, user: User, **changes: Any) -> User:
 
 
 @transaction.atomic
-def user_delete(*, user: User) -> None:
-    """Delete a user who has given no responses; otherwise deactivate them instead."""
+def user_delete(*, user: User, actor: User | None = None) -> None:
+    """Delete a user who has given no responses; otherwise deactivate them instead.
+    Nobody deletes their own account this way."""
+    if actor is not None and actor.pk == user.pk:
+        raise UserError("you cannot delete your own account", conflict=True)
     try:
         with transaction.atomic():
             user.delete()

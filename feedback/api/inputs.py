@@ -79,7 +79,7 @@ class DatasetCreate(DatasetSettings):
 def dataset_options(data: dict[str, Any]) -> dict[str, Any]:
     """Service keyword arguments from a dataset body (the wire nests the overlap)."""
     options = {key: value for key, value in data.items() if key not in ("workspace_id", "distribution")}
-    if "distribution" in data:
+    if "min_submitted" in (data.get("distribution") or {}):
         options["min_submitted"] = data["distribution"]["min_submitted"]
     return options
 

@@ -253,13 +253,13 @@ def user_detail(request: Request, user_id: str) -> Response:
     if request.method == "PATCH":
         data = inputs.read(inputs.UserUpdate, request, partial=True)
         try:
-            user = people.user_update(user=user, **data)
+            user = people.user_update(user=user, actor=request.user, **data)
         except people.UserError as error:
             raise _people_error(error) from None
         return Response(shapes.user_out(user))
     shape = shapes.user_out(user)
     try:
-        people.user_delete(user=user)
+        people.user_delete(user=user, actor=request.user)
     except people.UserError as error:
         raise _people_error(error) from None
     return Response(shape)
