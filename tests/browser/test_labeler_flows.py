@@ -179,27 +179,50 @@ def test_save_a_draft_by_shortcut_come_back_then_discard_and_undo(page: Page, li
     assert only_response(dataset).status == ResponseStatus.DRAFT
 
 
-def test_write_a_new_prompt_and_rate_it(page: Page, live_server, labeler):
-    workspace = labeler.memberships.get().workspace
+def prompt_dataset(workspace):
     dataset = services.dataset_create(workspace=workspace, name="prompts", allow_labeler_records=True)
     services.field_create(dataset=dataset, name="prompt")
+    services.question_create(dataset=dataset, name="response", type="text", required=False)
     for name in ("clarity", "relevance"):
         services.question_create(
             dataset=dataset, name=name, type="rating", settings={"options": [{"value": v} for v in range(1, 6)]}
         )
     services.question_create(dataset=dataset, name="comment", type="text", required=False)
-    dataset = publish(dataset)
+    return publish(dataset)
+
+
+def test_write_a_new_prompt_with_its_response(page: Page, live_server, labeler):
+    dataset = prompt_dataset(labeler.memberships.get().workspace)
     log_in(page, live_server.url, "ana", PASSWORD)
     page.get_by_role("link", name="Write a new record").click()
     page.fill('textarea[name="field.prompt"]', "Plan a 3-day trip to Lisbon without a car.")
+    page.fill('textarea[name="response"]', "Day 1: Alfama and the castle. Day 2: Belém. Day 3: Sintra by train.")
     page.locator('input[name="clarity"][value="4"]').check()
     page.locator('input[name="relevance"][value="5"]').check()
-    page.fill('textarea[name="comment"]', "Clear, could name the season.")
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("status")).to_contain_text("Your record is saved")
     record = Record.objects.get(dataset=dataset)
     assert record.created_by == labeler and record.fields["prompt"].startswith("Plan a 3-day trip")
-    assert only_response(dataset).values["relevance"] == {"value": 5}
+    answer = only_response(dataset)
+    assert answer.values["response"]["value"].startswith("Day 1") and answer.values["relevance"] == {"value": 5}
+
+
+def test_rate_a_prompt_for_clarity_and_relevance_with_a_comment(page: Page, live_server, labeler):
+    dataset = prompt_dataset(labeler.memberships.get().workspace)
+    records_bulk_upsert(dataset=dataset, items=[{"external_id": "p1", "fields": {"prompt": "fix it"}}])
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    expect(page.locator(".record")).to_contain_text("fix it")
+    page.locator('input[name="clarity"][value="1"]').check()
+    page.locator('input[name="relevance"][value="2"]').check()
+    page.fill('textarea[name="comment"]', "No context: fix what?")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Nothing left for you in prompts")).to_be_visible()
+    assert only_response(dataset).values == {
+        "clarity": {"value": 1},
+        "relevance": {"value": 2},
+        "comment": {"value": "No context: fix what?"},
+    }
 
 
 def test_mark_spans_by_selecting_text(page: Page, live_server, labeler):
