@@ -131,6 +131,13 @@ def _condition(kind: str, target: Any, lookup: str, value: Any, dataset: Dataset
     if kind == "record":
         return Q(**{f"{target}__{lookup}": value})
     if kind == "metadata":
+        if lookup == "in" and connection.vendor == "postgresql":
+            # Containment (`@>`) uses the GIN index on metadata; a terms value may also
+            # sit in a list of terms.
+            matches = Q()
+            for term in value:
+                matches |= Q(metadata__contains={target: term}) | Q(metadata__contains={target: [term]})
+            return matches
         return Q(**{f"metadata__{target}__{lookup}": value})
     question, prop = target
     if kind == "suggestion":
