@@ -11,14 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    extend_schema,
     extend_schema_field,
-    extend_schema_view,
 )
 from rest_framework import serializers
 
@@ -465,8 +463,7 @@ def ids(description: str, *, required: bool, max_items: int | None = None) -> Op
 
 
 # ---------------------------------------------------------------------------
-# Webhooks: `views_webhooks` does not document itself yet. This fallback documents its
-# views until it does (a view already carrying @extend_schema is left as it is).
+# Webhooks
 
 
 class WebhookOut(_Stamps):
@@ -478,76 +475,4 @@ class WebhookOut(_Stamps):
     description = serializers.CharField(allow_null=True)
 
 
-class WebhookCreate(serializers.Serializer):
-    url = serializers.CharField(max_length=2000)
-    events = serializers.ListField(child=serializers.CharField(max_length=100))
-    description = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
-
-
-class WebhookUpdate(serializers.Serializer):
-    url = serializers.CharField(max_length=2000, required=False)
-    events = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    enabled = serializers.BooleanField(required=False)
-    description = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
-
-
 WebhookListOut = _items("WebhookListOut", WebhookOut)
-
-
-def _documents_itself(target: Any) -> bool:
-    """Whether @extend_schema or @extend_schema_view decorates the @api_view class `target`."""
-    handlers = [target.__dict__.get(method) for method in target.http_method_names if method != "options"]
-    return any("schema" in (getattr(item, "kwargs", None) or {}) for item in [target, *handlers])
-
-
-def _documented(target: Any, **methods: Any) -> Any:
-    """`target` (an @api_view class) documented by `methods`, unless it documents itself."""
-    if _documents_itself(target):
-        return target
-    view = type(target.__name__, (target,), {"__module__": target.__module__})
-    return extend_schema_view(**methods)(view)
-
-
-class WebhooksViewDocs(OpenApiViewExtension):
-    target_class = "feedback.api.views_webhooks.webhooks"
-    optional = True
-
-    def view_replacement(self) -> Any:
-        return _documented(
-            self.target,
-            get=extend_schema(
-                operation_id="webhooks_list",
-                tags=["webhooks"],
-                responses={200: WebhookListOut, **errors(401, 403)},
-            ),
-            post=extend_schema(
-                operation_id="webhooks_create",
-                tags=["webhooks"],
-                request=json_body(WebhookCreate),
-                responses={201: WebhookOut, **errors(401, 403, *BODY_ERRORS)},
-            ),
-        )
-
-
-class WebhookDetailViewDocs(OpenApiViewExtension):
-    target_class = "feedback.api.views_webhooks.webhook_detail"
-    optional = True
-
-    def view_replacement(self) -> Any:
-        webhook_id = [path("webhook_id")]
-        return _documented(
-            self.target,
-            patch=extend_schema(
-                operation_id="webhooks_update",
-                tags=["webhooks"],
-                parameters=webhook_id,
-                request=json_body(WebhookUpdate),
-                responses={200: WebhookOut, **errors(401, 403, 404, *BODY_ERRORS)},
-            ),
-            delete=extend_schema(
-                operation_id="webhooks_delete",
-                tags=["webhooks"],
-                parameters=webhook_id,
-                responses={200: WebhookOut, **errors(401, 403, 404, 422)},
-            ),
-        )

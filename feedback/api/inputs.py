@@ -171,3 +171,16 @@ class ApiKeyCreate(serializers.Serializer):
     name = Name(max_length=200)
     workspace_id = serializers.UUIDField(required=False, allow_null=True)
     read_only = serializers.BooleanField(required=False, default=False)
+
+
+class WebhookCreate(serializers.Serializer):
+    url = Name(max_length=2000)
+    events = serializers.ListField(child=Name(max_length=100))
+    description = Name(max_length=1000, required=False, allow_null=True, allow_blank=True)
+
+
+class WebhookUpdate(serializers.Serializer):
+    url = Name(max_length=2000, required=False)
+    events = serializers.ListField(child=Name(max_length=100), required=False)
+    enabled = serializers.BooleanField(required=False)
+    description = Name(max_length=1000, required=False, allow_null=True, allow_blank=True)

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 from django.http import Http404
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback.api import shapes
+from feedback.api import docs, inputs, shapes
 from feedback.api.inputs import read
 from feedback.api.lookups import key_workspace_id, parse_uuid
 from feedback.models import Webhook
 from feedback.services import webhooks as services
 from workspaces import access
-
-
-class WebhookCreate(serializers.Serializer):
-    url = serializers.CharField(max_length=2000)
-    events = serializers.ListField(child=serializers.CharField(max_length=100))
-    description = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
-
-
-class WebhookUpdate(serializers.Serializer):
-    url = serializers.CharField(max_length=2000, required=False)
-    events = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    enabled = serializers.BooleanField(required=False)
-    description = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
 
 
 def _require_owner(request: Request) -> None:
@@ -36,16 +24,48 @@ def _require_owner(request: Request) -> None:
         raise PermissionDenied("Only organisation owners manage webhooks.")
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="webhooks_list",
+        summary="Webhook subscriptions (owners)",
+        tags=["webhooks"],
+        responses={200: docs.WebhookListOut, **docs.errors(401, 403)},
+    ),
+    post=extend_schema(
+        operation_id="webhooks_create",
+        summary="Subscribe an URL to events (owners)",
+        tags=["webhooks"],
+        request=docs.json_body(inputs.WebhookCreate),
+        responses={201: docs.WebhookOut, **docs.errors(401, 403, *docs.BODY_ERRORS)},
+    ),
+)
 @api_view(["GET", "POST"])
 def webhooks(request: Request) -> Response:
     _require_owner(request)
     if request.method == "GET":
         return Response({"items": [shapes.webhook_out(webhook) for webhook in Webhook.objects.all()]})
-    data = read(WebhookCreate, request)
+    data = read(inputs.WebhookCreate, request)
     webhook = services.webhook_create(url=data["url"], events=data["events"], description=data.get("description"))
     return Response(shapes.webhook_out(webhook), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    patch=extend_schema(
+        operation_id="webhooks_update",
+        summary="Change a subscription (owners)",
+        tags=["webhooks"],
+        parameters=[docs.path("webhook_id")],
+        request=docs.json_body(inputs.WebhookUpdate),
+        responses={200: docs.WebhookOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="webhooks_delete",
+        summary="Delete a subscription (owners)",
+        tags=["webhooks"],
+        parameters=[docs.path("webhook_id")],
+        responses={200: docs.WebhookOut, **docs.errors(401, 403, 404, 422)},
+    ),
+)
 @api_view(["PATCH", "DELETE"])
 def webhook_detail(request: Request, webhook_id: str) -> Response:
     _require_owner(request)
@@ -53,7 +73,7 @@ def webhook_detail(request: Request, webhook_id: str) -> Response:
     if webhook is None:
         raise Http404
     if request.method == "PATCH":
-        data = read(WebhookUpdate, request, partial=True)
+        data = read(inputs.WebhookUpdate, request, partial=True)
         return Response(shapes.webhook_out(services.webhook_update(webhook=webhook, **data)))
     shape = shapes.webhook_out(webhook)
     services.webhook_delete(webhook=webhook)
