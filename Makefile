@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(DEV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 migrations-check: install
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -188,10 +188,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["feedback.api.permissions.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "feedback.api.parsers.StrictJSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only; file uploads (imports) declare their own parser.
+    "DEFAULT_PARSER_CLASSES": ["feedback.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "feedback.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -46,6 +46,17 @@ def page_params(request: Request, *, default_limit: int = 50) -> tuple[int, int]
     return values["offset"], values["limit"]
 
 
+def ids_param(request: Request) -> list[Any]:
+    """`ids=a,b&ids=c`: 1 to MAX_DELETE_IDS UUIDs."""
+    raw = ",".join(request.query_params.getlist("ids"))
+    ids = [parse_uuid(part.strip(), "ids") for part in raw.split(",") if part.strip()]
+    if not ids:
+        raise InvalidData.at(("query", "ids"), "name what to delete")
+    if len(ids) > MAX_DELETE_IDS:
+        raise InvalidData.at(("query", "ids"), f"at most {MAX_DELETE_IDS} ids per call")
+    return ids
+
+
 class Include:
     """What `include=responses&include=suggestions&include=vectors[:a,b]` asks for."""
 
@@ -104,12 +115,7 @@ def records_out(request: Request, dataset: Dataset, records: list[Record], inclu
 def dataset_records(request: Request, dataset_id: str) -> Response:
     if request.method == "DELETE":
         dataset = get_dataset(request, dataset_id, manage=True)
-        raw = ",".join(request.query_params.getlist("ids"))
-        ids = [parse_uuid(part, "ids") for part in raw.split(",") if part.strip()]
-        if not ids:
-            raise InvalidData.at(("query", "ids"), "name the records to delete")
-        if len(ids) > MAX_DELETE_IDS:
-            raise InvalidData.at(("query", "ids"), f"at most {MAX_DELETE_IDS} ids per call")
+        ids = ids_param(request)
         record_services.records_delete(dataset=dataset, record_ids=ids)
         return Response(status=status.HTTP_204_NO_CONTENT)
     dataset = get_dataset(request, dataset_id)
@@ -373,7 +379,11 @@ def me_responses_bulk(request: Request) -> Response:
         tags=["suggestions"],
         parameters=[docs.path("record_id")],
         request=docs.json_body(inputs.SuggestionWrite),
-        responses={200: docs.SuggestionOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={
+            200: docs.SuggestionOut,
+            201: docs.SuggestionOut,
+            **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS),
+        },
     ),
     delete=extend_schema(
         operation_id="record_suggestions_delete",
@@ -393,12 +403,11 @@ def record_suggestions(request: Request, record_id: str) -> Response:
             raise Http404
         return Response({"items": [shapes.suggestion_out(s) for s in record.suggestions.order_by("inserted_at")]})
     if request.method == "DELETE":
-        raw = ",".join(request.query_params.getlist("ids"))
-        ids = [parse_uuid(part, "ids") for part in raw.split(",") if part.strip()]
-        record_services.suggestions_delete(record=record, suggestion_ids=ids)
+        record_services.suggestions_delete(record=record, suggestion_ids=ids_param(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
     data = inputs.read(inputs.SuggestionWrite, request)
     suggestion = {**data, "question_id": str(data["question_id"])}
+    existed = Suggestion.objects.filter(record=record, question_id=data["question_id"]).exists()
     try:
         record_services.records_bulk_upsert(
             dataset=record.dataset, items=[{"id": str(record.pk), "suggestions": [suggestion]}]
@@ -406,7 +415,7 @@ def record_suggestions(request: Request, record_id: str) -> Response:
     except InvalidData as error:
         raise InvalidData(Problem(p.loc[4:] or p.loc[2:], p.msg) for p in error.problems) from None
     stored = Suggestion.objects.get(record=record, question_id=data["question_id"])
-    return Response(shapes.suggestion_out(stored))
+    return Response(shapes.suggestion_out(stored), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
 @extend_schema(
