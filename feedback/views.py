@@ -195,6 +195,7 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         "record": record,
         "guidelines": markdown_html(dataset.guidelines) if dataset.guidelines else "",
         "fields": _rendered_fields(dataset, record),
+        "metadata": _visible_metadata(request.user, dataset, record),
         "questions": question_views(
             questions=questions,
             record=record,
@@ -212,6 +213,15 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         "others": _others_responses(request.user, dataset, record),
     }
     return render(request, "feedback/record.html", context, status=status)
+
+
+def _visible_metadata(user: Any, dataset: Dataset, record: Record) -> list[tuple[str, Any]]:
+    """The record's metadata a labeler may see (all of it for the workspace's admins)."""
+    properties = dataset.metadata_properties.all()
+    if not access.can_manage_dataset(user, dataset):
+        properties = properties.filter(visible_for_annotators=True)
+    stored = record.metadata or {}
+    return [(prop.title, stored[prop.name]) for prop in properties if stored.get(prop.name) is not None]
 
 
 def _others_responses(user: Any, dataset: Dataset, record: Record) -> list[Response]:

@@ -135,6 +135,18 @@ def test_forms_need_csrf(people, dataset):
     assert not Response.objects.exists()
 
 
+def test_record_page_shows_metadata_visible_to_annotators(people, dataset):
+    from feedback.services.datasets import metadata_property_update
+
+    metadata_property_update(prop=dataset.metadata_properties.get(name="length"), visible_for_annotators=False)
+    record = Record.objects.get(external_id="rec-1")
+    labeler_page = login(people.labeler_a1).get(record_url(dataset, record))
+    block = re.search(r'class="muted metadata">(.*?)</p>', labeler_page.text, re.S).group(1)
+    assert "model: <strong>a</strong>" in block and "length" not in block
+    admin_page = login(people.admin_a).get(record_url(dataset, record))
+    assert "length: <strong>1</strong>" in admin_page.text
+
+
 def test_suggestions_prefill_and_are_marked(people, dataset):
     quality = dataset.questions.get(name="quality")
     records_bulk_upsert(
