@@ -1,0 +1,93 @@
+"""Preference pairs (chosen, rejected) from rankings, for reward models and DPO.
+
+A ranking is `{option: rank}`, 1 = best; equal ranks are a tie and never make a pair.
+Several labelers' rankings of one record are either kept apart (`per_labeler`) or
+unified first:
+
+* `mean_rank`: each option's mean rank over the labelers who ranked it;
+* `majority`: option a beats b when more labelers put a above b than b above a
+  (a tie in votes makes no pair); options are then ordered by their number of wins.
+
+From one (unified) ranking, pairs are taken as `all_pairs` (every strictly ordered
+pair), `best_vs_each` (the best options against every strictly worse one) or
+`best_vs_worst` (the best options against the worst ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+from statistics import fmean
+
+Ranking = Mapping[str, float]
+Pair = tuple[str, str]  # (chosen, rejected)
+
+PAIR_MODES = ("all_pairs", "best_vs_each", "best_vs_worst")
+UNIFICATIONS = ("per_labeler", "mean_rank", "majority")
+
+
+def ranking_from_value(value: Sequence[Mapping[str, object]]) -> dict[str, float]:
+    """A stored ranking answer (`[{value, rank}, …]`) as `{option: rank}`."""
+    return {str(item["value"]): float(item["rank"]) for item in value}  # type: ignore[arg-type]
+
+
+def pairs_from_ranking(ranking: Ranking, mode: str) -> list[Pair]:
+    """The strictly ordered pairs of one ranking, in a stable order (best first)."""
+    if mode not in PAIR_MODES:
+        raise ValueError(f"unknown pair mode {mode!r}; use one of {PAIR_MODES}")
+    if not ranking:
+        return []
+    ordered = sorted(ranking, key=lambda option: (ranking[option], option))
+    if mode == "all_pairs":
+        return [(a, b) for a, b in combinations(ordered, 2) if ranking[a] < ranking[b]]
+    best_rank, worst_rank = ranking[ordered[0]], ranking[ordered[-1]]
+    best = [option for option in ordered if ranking[option] == best_rank]
+    if mode == "best_vs_each":
+        return [(a, b) for a in best for b in ordered if ranking[b] > best_rank]
+    worst = [option for option in ordered if ranking[option] == worst_rank]
+    return [(a, b) for a in best for b in worst if best_rank < worst_rank]
+
+
+def mean_rank(rankings: Sequence[Ranking]) -> dict[str, float]:
+    """Each option's mean rank over the rankings that rank it."""
+    options = sorted({option for ranking in rankings for option in ranking})
+    return {option: fmean(r[option] for r in rankings if option in r) for option in options}
+
+
+def majority_pairs(rankings: Sequence[Ranking], mode: str) -> list[Pair]:
+    """Pairs decided by pairwise majority; best/worst by number of pairwise wins."""
+    if mode not in PAIR_MODES:
+        raise ValueError(f"unknown pair mode {mode!r}; use one of {PAIR_MODES}")
+    options = sorted({option for ranking in rankings for option in ranking})
+    beats: dict[Pair, bool] = {}
+    for a, b in combinations(options, 2):
+        a_over_b = sum(1 for r in rankings if a in r and b in r and r[a] < r[b])
+        b_over_a = sum(1 for r in rankings if a in r and b in r and r[b] < r[a])
+        if a_over_b != b_over_a:
+            beats[(a, b) if a_over_b > b_over_a else (b, a)] = True
+    wins = {option: sum(1 for (winner, _) in beats if winner == option) for option in options}
+    if mode == "all_pairs":
+        # Every pair a majority decided, even in a cycle (a > b > c > a).
+        return sorted(beats, key=lambda pair: (-wins[pair[0]], pair))
+    # Best and worst by number of pairwise wins (more wins, better rank); a pair is
+    # only taken where the majority itself agrees.
+    by_wins = {option: -float(wins[option]) for option in options}
+    return [pair for pair in pairs_from_ranking(by_wins, mode) if pair in beats]
+
+
+def preference_pairs(rankings: Sequence[Ranking], *, unification: str, mode: str) -> list[Pair]:
+    """All (chosen, rejected) pairs of one record under the chosen strategy.
+
+    `per_labeler` keeps every labeler's pairs, so the same pair may appear more than once
+    (one row per labeler); the unified strategies give each pair at most once.
+    """
+    if unification not in UNIFICATIONS:
+        raise ValueError(f"unknown unification {unification!r}; use one of {UNIFICATIONS}")
+    rankings = [ranking for ranking in rankings if ranking]
+    if not rankings:
+        return []
+    if unification == "per_labeler":
+        return [pair for ranking in rankings for pair in pairs_from_ranking(ranking, mode)]
+    if unification == "mean_rank":
+        return pairs_from_ranking(mean_rank(rankings), mode)
+    return majority_pairs(rankings, mode)
