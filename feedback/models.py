@@ -339,3 +339,35 @@ class Webhook(TimestampedModel):
 
     def __str__(self) -> str:
         return self.url
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(TimestampedModel):
+    """One export of a dataset to a training-ready file; downloads go through this row."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="export_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    layout = models.CharField(max_length=32)
+    format = models.CharField(max_length=32, default="jsonl")
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.FloatField(default=0.0)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    file = models.FileField(upload_to="exports/", blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-inserted_at"]
+        indexes = [models.Index(fields=["workspace", "-inserted_at"], name="export_job_workspace")]
+
+    def __str__(self) -> str:
+        return f"{self.layout} export of {self.dataset_id} ({self.status})"

@@ -24,6 +24,7 @@ from feedback.api.inputs import ROLES
 from feedback.models import (
     DatasetStatus,
     FieldType,
+    JobStatus,
     MetadataType,
     QuestionType,
     RecordStatus,
@@ -476,3 +477,20 @@ class WebhookOut(_Stamps):
 
 
 WebhookListOut = _items("WebhookListOut", WebhookOut)
+
+
+# Exports
+
+
+class ExportOut(_Stamps):
+    id = serializers.UUIDField()
+    dataset_id = serializers.UUIDField()
+    layout = serializers.CharField()
+    format = serializers.CharField()
+    options = serializers.DictField()
+    status = serializers.ChoiceField(choices=JobStatus.values)
+    progress = serializers.FloatField()
+    counts = serializers.DictField()
+    error = serializers.CharField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)

@@ -184,3 +184,9 @@ class WebhookUpdate(serializers.Serializer):
     events = serializers.ListField(child=Name(max_length=100), required=False)
     enabled = serializers.BooleanField(required=False)
     description = Name(max_length=1000, required=False, allow_null=True, allow_blank=True)
+
+
+class ExportCreate(serializers.Serializer):
+    layout = serializers.CharField(max_length=32)
+    format = serializers.CharField(max_length=32, required=False, default="jsonl")
+    options = serializers.DictField(required=False, default=dict)

@@ -7,6 +7,7 @@ No trailing slashes, and ids are matched as strings so that a malformed id is a 
 from django.urls import path
 
 from feedback.api import views_datasets as datasets
+from feedback.api import views_exports as exports
 from feedback.api import views_people as people
 from feedback.api import views_records as records
 from feedback.api import views_webhooks as webhooks
@@ -48,6 +49,9 @@ urlpatterns = [
     path("suggestions/<str:suggestion_id>", records.suggestion_detail),
     path("responses/<str:response_id>", records.response_detail),
     path("me/responses/bulk", records.me_responses_bulk),
+    path("datasets/<str:dataset_id>/exports", exports.dataset_exports),
+    path("exports/<str:export_id>", exports.export_detail),
+    path("exports/<str:export_id>/file", exports.export_file),
     path("webhooks", webhooks.webhooks),
     path("webhooks/<str:webhook_id>", webhooks.webhook_detail),
     path("version", records.version),

@@ -26,6 +26,7 @@ from accounts.models import ApiKey, User
 from feedback.api import urls as api_urls
 from feedback.models import (
     Dataset,
+    ExportJob,
     Field,
     MetadataProperty,
     Question,
@@ -35,6 +36,7 @@ from feedback.models import (
     VectorSettings,
     Webhook,
 )
+from feedback.services.exports import export_create, export_run
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_submit
 from feedback.services.webhooks import webhook_create
@@ -118,6 +120,7 @@ class TenantB:
     suggestion: Suggestion
     api_key: ApiKey
     webhook: Webhook
+    export: ExportJob
 
     def ids(self, *, draft: bool = False) -> dict[str, Any]:
         """Ids of B's objects by URL parameter name; schema objects of the draft with `draft`."""
@@ -135,11 +138,13 @@ class TenantB:
             "suggestion_id": self.suggestion.pk,
             "response_id": self.response.pk,
             "webhook_id": self.webhook.pk,
+            "export_id": self.export.pk,
         }
 
 
 @pytest.fixture
-def tenant_b(people: People) -> TenantB:
+def tenant_b(people: People, settings, tmp_path) -> TenantB:
+    settings.MEDIA_ROOT = tmp_path
     published = comparison_dataset(people.workspace_b, name="b-published")
     records = add_records(published, 3)
     response = response_submit(record=records[0], user=people.labeler_b, values=full_answer())
@@ -159,6 +164,7 @@ def tenant_b(people: People) -> TenantB:
         suggestion=Suggestion.objects.get(record=records[1]),
         api_key=api_key,
         webhook=webhook_create(url="https://hooks.example.test/feedloop", events=["dataset.created"]),
+        export=export_run(job_id=export_create(dataset=published, user=people.owner, layout="raw").pk),
     )
 
 
@@ -256,6 +262,9 @@ WALL_CASES: dict[tuple[str, str], WallCase] = {
         organisation_wide=True, body=lambda b, p: {"url": "https://attacker.example.test/", "enabled": True}
     ),
     ("webhooks/<str:webhook_id>", "DELETE"): WallCase(organisation_wide=True),
+    ("datasets/<str:dataset_id>/exports", "POST"): WallCase(body=lambda b, p: {"layout": "raw"}),
+    ("exports/<str:export_id>", "GET"): WallCase(),
+    ("exports/<str:export_id>/file", "GET"): WallCase(),
 }
 
 WALL_CALLERS = ("admin_a", "labeler_a1", "owner_key_limited_to_a")

@@ -1,0 +1,94 @@
+"""Exports through the API: start one, follow it, download its file (through the job row)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from feedback.api import docs, inputs
+from feedback.api.lookups import datasets_for, get_dataset, parse_uuid
+from feedback.models import ExportJob, JobStatus
+from feedback.services import exports as services
+from workspaces import access
+
+
+def export_out(job: ExportJob) -> dict:
+    return {
+        "id": str(job.id),
+        "dataset_id": str(job.dataset_id),
+        "layout": job.layout,
+        "format": job.format,
+        "options": job.options,
+        "status": job.status,
+        "progress": job.progress,
+        "counts": job.counts,
+        "error": job.error or None,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "inserted_at": job.inserted_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
+
+
+def _get_job(request: Request, export_id: str) -> ExportJob:
+    """Jobs of datasets the caller may export; anything else is not found."""
+    managed = access.managed_datasets(request.user, datasets_for(request))
+    job = ExportJob.objects.filter(pk=parse_uuid(export_id, "export_id"), dataset__in=managed).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@extend_schema(
+    operation_id="dataset_exports_create",
+    summary="Start an export of the dataset (workspace admins)",
+    tags=["exports"],
+    parameters=[docs.path("dataset_id")],
+    request=docs.json_body(inputs.ExportCreate),
+    responses={202: docs.ExportOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+)
+@api_view(["POST"])
+def dataset_exports(request: Request, dataset_id: str) -> Response:
+    dataset = get_dataset(request, dataset_id)
+    if not access.can_export_dataset(request.user, dataset):
+        raise PermissionDenied("Only the workspace's admins may export.")
+    data = inputs.read(inputs.ExportCreate, request)
+    job = services.export_create(
+        dataset=dataset, user=request.user, layout=data["layout"], format=data["format"], options=data["options"]
+    )
+    job.refresh_from_db()
+    return Response(export_out(job), status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    operation_id="exports_get",
+    summary="An export job: status, progress and counts",
+    tags=["exports"],
+    parameters=[docs.path("export_id")],
+    responses={200: docs.ExportOut, **docs.errors(401, 404, 422)},
+)
+@api_view(["GET"])
+def export_detail(request: Request, export_id: str) -> Response:
+    return Response(export_out(_get_job(request, export_id)))
+
+
+@extend_schema(
+    operation_id="exports_file",
+    summary="Download the export's file once it succeeded",
+    tags=["exports"],
+    parameters=[docs.path("export_id")],
+    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **docs.errors(401, 404, 409, 422)},
+)
+@api_view(["GET"])
+def export_file(request: Request, export_id: str) -> Response | FileResponse:
+    job = _get_job(request, export_id)
+    if job.status != JobStatus.SUCCEEDED or not job.file:
+        return Response({"detail": f"The export is {job.status}; no file yet."}, status=status.HTTP_409_CONFLICT)
+    filename = f"{job.dataset.name}-{job.layout}.{job.format}"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)

@@ -1,0 +1,138 @@
+"""Training-ready rows from one record and its responses, per export layout.
+
+Each layout turns a record (with the responses chosen for the export) into zero or more
+rows, and says why a record gave none (`dropped`), so that an export can report it:
+
+* `sft`: `{"prompt", "completion"}` per written answer (TRL's SFTTrainer, prompt-completion);
+* `sft_chat`: `{"messages": [{"role", "content"}, …]}` (SFTTrainer, conversational);
+* `preference`: `{"prompt", "chosen", "rejected"}` from rankings (RewardTrainer / DPOTrainer);
+* `raw`: the record with its fields, metadata, suggestions and every response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from feedback.exports.preference import PAIR_MODES, UNIFICATIONS, preference_pairs, ranking_from_value
+
+LAYOUTS = ("sft", "sft_chat", "preference", "raw")
+
+
+@dataclass
+class ExportSchema:
+    """What a layout needs to know of the dataset, resolved once per export."""
+
+    prompt_field: str | None
+    prompt_is_chat: bool
+    completion_question: str | None
+    ranking_question: str | None
+    unification: str = "mean_rank"
+    pair_mode: str = "all_pairs"
+    question_names: dict[str, str] = field(default_factory=dict)  # question id -> name
+
+
+@dataclass
+class RecordData:
+    id: str
+    external_id: str | None
+    fields: Mapping[str, Any]
+    metadata: Mapping[str, Any] | None
+    status: str
+    suggestions: Sequence[Mapping[str, Any]]
+    responses: Sequence[Mapping[str, Any]]  # {"user", "status", "values"}
+
+
+@dataclass
+class Rows:
+    rows: list[dict[str, Any]]
+    dropped: str | None = None  # why this record gave no row
+    ties: int = 0  # pairs left out because the options tied
+
+
+def _prompt(schema: ExportSchema, record: RecordData) -> Any:
+    return record.fields.get(schema.prompt_field) if schema.prompt_field else None
+
+
+def _answers(record: RecordData, question: str | None) -> list[Any]:
+    if question is None:
+        return []
+    return [r["values"][question]["value"] for r in record.responses if question in (r["values"] or {})]
+
+
+def sft(schema: ExportSchema, record: RecordData) -> Rows:
+    prompt = _prompt(schema, record)
+    completions = [answer for answer in _answers(record, schema.completion_question) if str(answer).strip()]
+    if prompt is None or not completions:
+        return Rows([], dropped="no prompt or no written answer")
+    if schema.prompt_is_chat:
+        prompt = "\n".join(f"{m['role']}: {m['content']}" for m in prompt)
+    return Rows([{"prompt": prompt, "completion": completion} for completion in completions])
+
+
+def sft_chat(schema: ExportSchema, record: RecordData) -> Rows:
+    prompt = _prompt(schema, record)
+    completions = [answer for answer in _answers(record, schema.completion_question) if str(answer).strip()]
+    if prompt is None or not completions:
+        return Rows([], dropped="no prompt or no written answer")
+    history = (
+        [{"role": m["role"], "content": m["content"]} for m in prompt]
+        if schema.prompt_is_chat
+        else [{"role": "user", "content": prompt}]
+    )
+    return Rows([{"messages": [*history, {"role": "assistant", "content": c}]} for c in completions])
+
+
+def preference(schema: ExportSchema, record: RecordData) -> Rows:
+    prompt = _prompt(schema, record)
+    rankings = [ranking_from_value(value) for value in _answers(record, schema.ranking_question)]
+    if prompt is None or not rankings:
+        return Rows([], dropped="no prompt or no ranking")
+    pairs = preference_pairs(rankings, unification=schema.unification, mode=schema.pair_mode)
+    # Pairs need the options' texts: options are named after the response fields.
+    rows = [
+        {"prompt": prompt, "chosen": record.fields[chosen], "rejected": record.fields[rejected]}
+        for chosen, rejected in pairs
+        if chosen in record.fields and rejected in record.fields
+    ]
+    if not rows:
+        return Rows([], dropped="ties only", ties=1)
+    return Rows(rows)
+
+
+def raw(schema: ExportSchema, record: RecordData) -> Rows:
+    return Rows(
+        [
+            {
+                "id": record.id,
+                "external_id": record.external_id,
+                "status": record.status,
+                "fields": dict(record.fields),
+                "metadata": dict(record.metadata or {}),
+                "suggestions": [dict(s) for s in record.suggestions],
+                "responses": [dict(r) for r in record.responses],
+            }
+        ]
+    )
+
+
+BUILDERS = {"sft": sft, "sft_chat": sft_chat, "preference": preference, "raw": raw}
+
+
+def rows_for(layout: str, schema: ExportSchema, records: Iterator[RecordData]) -> Iterator[tuple[RecordData, Rows]]:
+    builder = BUILDERS[layout]
+    for record in records:
+        yield record, builder(schema, record)
+
+
+def check_options(layout: str, options: Mapping[str, Any]) -> list[str]:
+    """What is wrong with an export's options (empty when they are fine)."""
+    problems = []
+    if layout not in LAYOUTS:
+        problems.append(f"layout must be one of {list(LAYOUTS)}")
+    if options.get("unification", "mean_rank") not in UNIFICATIONS:
+        problems.append(f"unification must be one of {list(UNIFICATIONS)}")
+    if options.get("pair_mode", "all_pairs") not in PAIR_MODES:
+        problems.append(f"pair_mode must be one of {list(PAIR_MODES)}")
+    return problems

@@ -1,0 +1,193 @@
+"""Exports: a job row per export, run by a Celery task, streamed to a file in storage.
+
+Records are read in keyset-ordered chunks with their responses, turned into rows by
+`feedback.exports.layouts`, and written line by line to a temporary file, so memory
+stays flat however large the dataset. The job row records which responses were used
+(by status), the strategy, progress and counts; downloads go through it.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from feedback.errors import InvalidData, Problem
+from feedback.exports.layouts import ExportSchema, RecordData, check_options, rows_for
+from feedback.models import Dataset, ExportJob, JobStatus, Record, Response, ResponseStatus, Suggestion
+
+FORMATS = ("jsonl",)
+CHUNK = 1000
+RUN_EXPORT_TASK = "feedback.tasks.run_export"
+
+
+def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema, list[Problem]]:
+    fields = {field.name: field for field in dataset.fields.all()}
+    questions = {question.name: question for question in dataset.questions.all()}
+    problems: list[Problem] = []
+
+    def pick(key: str, candidates: list[str], kind: str) -> str | None:
+        name = options.get(key)
+        if name is None:
+            return candidates[0] if candidates else None
+        if name not in candidates:
+            problems.append(Problem(("options", key), f"no {kind} named {name!r} in this dataset"))
+        return name
+
+    prompt_field = pick(
+        "prompt_field",
+        ["prompt", *[n for n in fields if n != "prompt"]] if "prompt" in fields else list(fields),
+        "field",
+    )
+    schema = ExportSchema(
+        prompt_field=prompt_field,
+        prompt_is_chat=bool(prompt_field and fields.get(prompt_field) and fields[prompt_field].type == "chat"),
+        completion_question=pick(
+            "completion_question", [n for n, q in questions.items() if q.type == "text"], "text question"
+        ),
+        ranking_question=pick(
+            "ranking_question", [n for n, q in questions.items() if q.type == "ranking"], "ranking question"
+        ),
+        unification=options.get("unification", "mean_rank"),
+        pair_mode=options.get("pair_mode", "all_pairs"),
+        question_names={str(q.id): n for n, q in questions.items()},
+    )
+    return schema, problems
+
+
+def _statuses(options: Mapping[str, Any]) -> list[str]:
+    statuses = options.get("statuses", [ResponseStatus.SUBMITTED])
+    if not isinstance(statuses, list) or not statuses or not set(statuses) <= set(ResponseStatus.values):
+        raise InvalidData.at(("options", "statuses"), f"must be a non-empty list among {ResponseStatus.values}")
+    return statuses
+
+
+@transaction.atomic
+def export_create(
+    *, dataset: Dataset, user: Any, layout: str, format: str = "jsonl", options: Mapping[str, Any] | None = None
+) -> ExportJob:
+    """Record an export job and queue it once the transaction commits."""
+    options = dict(options or {})
+    problems = [Problem(("options",), message) for message in check_options(layout, options)]
+    if format not in FORMATS:
+        problems.append(Problem(("format",), f"must be one of {list(FORMATS)}"))
+    problems += _schema(dataset, options)[1]
+    if problems:
+        raise InvalidData(problems)
+    options["statuses"] = _statuses(options)
+    job = ExportJob.objects.create(
+        workspace_id=dataset.workspace_id,
+        dataset=dataset,
+        created_by=user,
+        layout=layout,
+        format=format,
+        options=options,
+    )
+    transaction.on_commit(lambda: queue(RUN_EXPORT_TASK, str(job.pk)))
+    return job
+
+
+def queue(task_name: str, *args: Any) -> None:
+    """Queue a task by name (tasks import the services, not the other way round);
+    `delay` runs it in-process when no broker is configured."""
+    celery_app.tasks[task_name].delay(*args)
+
+
+def _records(dataset: Dataset, statuses: list[str], with_suggestions: bool) -> Iterator[RecordData]:
+    """Every record of the dataset, in order, in chunks (keyset pagination)."""
+    last: tuple[Any, Any] | None = None
+    while True:
+        records = Record.objects.filter(dataset=dataset).order_by("inserted_at", "id")
+        if last is not None:
+            records = records.filter(Q(inserted_at__gt=last[0]) | Q(inserted_at=last[0], id__gt=last[1]))
+        chunk = list(records.values("id", "external_id", "fields", "metadata", "status", "inserted_at")[:CHUNK])
+        if not chunk:
+            return
+        ids = [row["id"] for row in chunk]
+        responses: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
+        rows = Response.objects.filter(record_id__in=ids, status__in=statuses).order_by("inserted_at")
+        for row in rows.values("record_id", "user__username", "status", "values"):
+            responses[row["record_id"]].append(
+                {"user": row["user__username"], "status": row["status"], "values": row["values"]}
+            )
+        suggestions: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
+        if with_suggestions:
+            found = Suggestion.objects.filter(record_id__in=ids).order_by("inserted_at")
+            for row in found.values("record_id", "question__name", "value", "score", "agent", "type"):
+                suggestions[row["record_id"]].append(
+                    {
+                        "question": row["question__name"],
+                        "value": row["value"],
+                        "score": row["score"],
+                        "agent": row["agent"],
+                        "type": row["type"],
+                    }
+                )
+        for row in chunk:
+            yield RecordData(
+                id=str(row["id"]),
+                external_id=row["external_id"],
+                fields=row["fields"],
+                metadata=row["metadata"],
+                status=row["status"],
+                suggestions=suggestions[row["id"]],
+                responses=responses[row["id"]],
+            )
+        last = (chunk[-1]["inserted_at"], chunk[-1]["id"])
+
+
+def export_run(*, job_id: Any) -> ExportJob:
+    """Run an export job. Idempotent: a finished job is left as it is; a job that died
+    half-way starts over and replaces its partial file."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().select_related("dataset").get(pk=job_id)
+        if job.status == JobStatus.SUCCEEDED:
+            return job
+        job.status, job.started_at, job.progress, job.error = JobStatus.RUNNING, timezone.now(), 0.0, ""
+        job.save(update_fields=["status", "started_at", "progress", "error", "updated_at"])
+    try:
+        _write(job)
+    except Exception as error:  # recorded on the job, then raised for Celery to see
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def _write(job: ExportJob) -> dict[str, int]:
+    dataset = job.dataset
+    schema, _ = _schema(dataset, job.options)
+    statuses = job.options.get("statuses", [ResponseStatus.SUBMITTED])
+    total = Record.objects.filter(dataset=dataset).count()
+    counts = {"records": 0, "responses": 0, "rows": 0, "dropped": 0, "ties": 0}
+    with tempfile.NamedTemporaryFile("w+b", suffix=".jsonl") as out:
+        records = rows_for(job.layout, schema, _records(dataset, statuses, job.layout == "raw"))
+        for record, rows in records:
+            counts["records"] += 1
+            counts["responses"] += len(record.responses)
+            counts["rows"] += len(rows.rows)
+            counts["dropped"] += 1 if rows.dropped else 0
+            counts["ties"] += rows.ties
+            for row in rows.rows:
+                out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            if counts["records"] % CHUNK == 0:
+                ExportJob.objects.filter(pk=job.pk).update(progress=counts["records"] / max(total, 1), counts=counts)
+        out.flush()
+        out.seek(0)
+        if job.file:
+            job.file.delete(save=False)
+        name = default_storage.save(f"exports/{dataset.pk}/{job.pk}.{job.format}", File(out))
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.SUCCEEDED, progress=1.0, counts=counts, file=name, finished_at=timezone.now()
+    )
+    return counts

@@ -1,0 +1,123 @@
+"""Exports through the API: layouts read back, pairs as computed by hand, tenant walls."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from feedback.models import ExportJob
+from feedback.services import datasets as services
+from feedback.services.records import records_bulk_upsert
+from feedback.services.responses import response_save_draft, response_submit
+from tests.builders import add_records, comparison_dataset, full_answer
+
+
+@pytest.fixture(autouse=True)
+def storage(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def ranked(*order_and_ranks: tuple[str, int]) -> dict:
+    return full_answer(ranking={"value": [{"value": v, "rank": r} for v, r in order_and_ranks]})
+
+
+def run_export(client, dataset, django_capture_on_commit_callbacks, **body) -> dict:
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/api/v1/datasets/{dataset.pk}/exports", body, format="json")
+    assert started.status_code == 202, started.json()
+    job = client.get(f"/api/v1/exports/{started.json()['id']}").json()
+    assert job["status"] == "succeeded", job
+    return job
+
+
+def lines(client, job) -> list[dict]:
+    response = client.get(f"/api/v1/exports/{job['id']}/file")
+    assert response.status_code == 200
+    return [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+
+
+def test_preference_pairs_from_two_labelers(people, api_client_for, django_capture_on_commit_callbacks):
+    dataset = comparison_dataset(people.workspace_a)
+    record = add_records(dataset, 2)[0]
+    response_submit(
+        record=record, user=people.labeler_a1, values=ranked(("response-1", 1), ("response-2", 2), ("response-3", 3))
+    )
+    response_submit(
+        record=record, user=people.labeler_a2, values=ranked(("response-2", 1), ("response-1", 2), ("response-3", 3))
+    )
+    response_save_draft(record=record, user=people.admin_a, values=ranked(("response-3", 1)))  # drafts are left out
+    client = api_client_for(people.admin_a)
+    job = run_export(
+        client, dataset, django_capture_on_commit_callbacks, layout="preference", options={"unification": "mean_rank"}
+    )
+    fields = record.fields
+    # Mean ranks: response-1 = response-2 = 1.5 (a tie: no pair), response-3 = 3.
+    assert lines(client, job) == [
+        {"prompt": fields["prompt"], "chosen": fields["response-1"], "rejected": fields["response-3"]},
+        {"prompt": fields["prompt"], "chosen": fields["response-2"], "rejected": fields["response-3"]},
+    ]
+    assert job["counts"] == {"records": 2, "responses": 2, "rows": 2, "dropped": 1, "ties": 0}
+    assert job["options"]["statuses"] == ["submitted"]
+    per_labeler = run_export(
+        client,
+        dataset,
+        django_capture_on_commit_callbacks,
+        layout="preference",
+        options={"unification": "per_labeler", "pair_mode": "best_vs_worst"},
+    )
+    assert [(row["chosen"], row["rejected"]) for row in lines(client, per_labeler)] == [
+        (fields["response-1"], fields["response-3"]),
+        (fields["response-2"], fields["response-3"]),
+    ]
+
+
+def test_sft_chat_and_raw(people, api_client_for, django_capture_on_commit_callbacks):
+    dataset = services.dataset_create(workspace=people.workspace_a, name="demos")
+    services.field_create(dataset=dataset, name="prompt")
+    services.question_create(dataset=dataset, name="response", type="text")
+    dataset = services.dataset_publish(dataset=dataset)
+    record = records_bulk_upsert(dataset=dataset, items=[{"external_id": "d1", "fields": {"prompt": "Hi?"}}]).records[0]
+    response_submit(record=record, user=people.labeler_a1, values={"response": {"value": "Hello!"}})
+    client = api_client_for(people.admin_a)
+    sft = run_export(client, dataset, django_capture_on_commit_callbacks, layout="sft")
+    assert lines(client, sft) == [{"prompt": "Hi?", "completion": "Hello!"}]
+    chat = run_export(client, dataset, django_capture_on_commit_callbacks, layout="sft_chat")
+    assert lines(client, chat) == [
+        {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello!"}]}
+    ]
+    raw = run_export(client, dataset, django_capture_on_commit_callbacks, layout="raw")
+    [row] = lines(client, raw)
+    assert row["external_id"] == "d1" and row["responses"] == [
+        {"user": "labeler-a1", "status": "submitted", "values": {"response": {"value": "Hello!"}}}
+    ]
+
+
+def test_bad_exports_are_422_and_walls_hold(people, api_client_for, django_capture_on_commit_callbacks):
+    dataset = comparison_dataset(people.workspace_a)
+    admin = api_client_for(people.admin_a)
+    for body in (
+        {"layout": "poems"},
+        {"layout": "raw", "format": "xlsx"},
+        {"layout": "preference", "options": {"unification": "vote"}},
+        {"layout": "sft", "options": {"prompt_field": "nope"}},
+        {"layout": "raw", "options": {"statuses": ["finished"]}},
+    ):
+        assert admin.post(f"/api/v1/datasets/{dataset.pk}/exports", body, format="json").status_code == 422, body
+    assert not ExportJob.objects.exists()
+    assert (
+        api_client_for(people.labeler_a1)
+        .post(f"/api/v1/datasets/{dataset.pk}/exports", {"layout": "raw"}, format="json")
+        .status_code
+        == 403
+    )
+    job = run_export(admin, dataset, django_capture_on_commit_callbacks, layout="raw")
+    for user in (people.labeler_b, people.outsider):
+        client = api_client_for(user)
+        assert client.get(f"/api/v1/exports/{job['id']}").status_code == 404
+        assert client.get(f"/api/v1/exports/{job['id']}/file").status_code == 404
+        assert (
+            client.post(f"/api/v1/datasets/{dataset.pk}/exports", {"layout": "raw"}, format="json").status_code == 404
+        )
+    # An annotator of the workspace cannot download everyone's answers either.
+    assert api_client_for(people.labeler_a1).get(f"/api/v1/exports/{job['id']}/file").status_code == 404
