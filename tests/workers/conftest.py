@@ -32,6 +32,7 @@ def celery_worker(transactional_db, tmp_path, settings) -> Iterator[subprocess.P
         "FEEDLOOP_STORAGE_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
+    log = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -48,9 +49,9 @@ def celery_worker(transactional_db, tmp_path, settings) -> Iterator[subprocess.P
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        # A file, not a pipe: a full pipe would block the worker.
+        stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        text=True,
     )
     previous = {"broker_url": celery_app.conf.broker_url, "task_always_eager": celery_app.conf.task_always_eager}
     celery_app.conf.update(broker_url=BROKER, task_always_eager=False)
@@ -58,7 +59,7 @@ def celery_worker(transactional_db, tmp_path, settings) -> Iterator[subprocess.P
         deadline = time.monotonic() + 60
         while not celery_app.control.ping(timeout=0.5):
             if worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker did not start:\n{worker.stdout.read() if worker.stdout else ''}")
+                raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
         yield worker
     finally:
         celery_app.conf.update(**previous)
