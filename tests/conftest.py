@@ -52,3 +52,9 @@ def people(db) -> People:
         labeler_b=labeler_b,
         outsider=UserFactory(username="outsider"),
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the real-worker tests first: Celery keeps broker connections per process, and
+    once eager tasks have run here it would not reach the Redis worker."""
+    items.sort(key=lambda item: 0 if "tests/workers/" in item.nodeid else 1)

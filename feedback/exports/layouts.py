@@ -6,6 +6,10 @@ rows, and says why a record gave none (`dropped`), so that an export can report 
 * `sft`: `{"prompt", "completion"}` per written answer (TRL's SFTTrainer, prompt-completion);
 * `sft_chat`: `{"messages": [{"role", "content"}, …]}` (SFTTrainer, conversational);
 * `preference`: `{"prompt", "chosen", "rejected"}` from rankings (RewardTrainer / DPOTrainer);
+* `kto`: `{"prompt", "completion", "label"}`: the rating (mean, or each labeler's) of a
+  completion against a threshold (KTOTrainer);
+* `rl_prompts`: `{"prompt"}` for prompts whose mean rating reaches a minimum and whose
+  labels include / exclude the given ones;
 * `raw`: the record with its fields, metadata, suggestions and every response.
 """
 
@@ -17,7 +21,7 @@ from typing import Any
 
 from feedback.exports.preference import PAIR_MODES, UNIFICATIONS, preference_pairs, ranking_from_value
 
-LAYOUTS = ("sft", "sft_chat", "preference", "raw")
+LAYOUTS = ("sft", "sft_chat", "preference", "kto", "rl_prompts", "raw")
 
 
 @dataclass
@@ -30,6 +34,14 @@ class ExportSchema:
     ranking_question: str | None
     unification: str = "mean_rank"
     pair_mode: str = "all_pairs"
+    rating_question: str | None = None
+    completion_field: str | None = None
+    threshold: float | None = None
+    per_labeler: bool = False
+    min_rating: float | None = None
+    label_question: str | None = None
+    require_labels: Sequence[str] = ()
+    exclude_labels: Sequence[str] = ()
     question_names: dict[str, str] = field(default_factory=dict)  # question id -> name
 
 
@@ -101,6 +113,33 @@ def preference(schema: ExportSchema, record: RecordData) -> Rows:
     return Rows(rows)
 
 
+def kto(schema: ExportSchema, record: RecordData) -> Rows:
+    prompt = _prompt(schema, record)
+    completion = record.fields.get(schema.completion_field) if schema.completion_field else None
+    ratings = [float(value) for value in _answers(record, schema.rating_question)]
+    if prompt is None or completion is None or not ratings or schema.threshold is None:
+        return Rows([], dropped="no prompt, completion or rating")
+    scores = ratings if schema.per_labeler else [sum(ratings) / len(ratings)]
+    return Rows([{"prompt": prompt, "completion": completion, "label": score >= schema.threshold} for score in scores])
+
+
+def rl_prompts(schema: ExportSchema, record: RecordData) -> Rows:
+    prompt = _prompt(schema, record)
+    if prompt is None:
+        return Rows([], dropped="no prompt")
+    if schema.min_rating is not None:
+        ratings = [float(value) for value in _answers(record, schema.rating_question)]
+        if not ratings or sum(ratings) / len(ratings) < schema.min_rating:
+            return Rows([], dropped="rating below the minimum")
+    if schema.require_labels or schema.exclude_labels:
+        chosen: set[str] = set()
+        for value in _answers(record, schema.label_question):
+            chosen |= set(value) if isinstance(value, list) else {value}
+        if not set(schema.require_labels) <= chosen or chosen & set(schema.exclude_labels):
+            return Rows([], dropped="labels do not match")
+    return Rows([{"prompt": prompt}])
+
+
 def raw(schema: ExportSchema, record: RecordData) -> Rows:
     return Rows(
         [
@@ -117,7 +156,14 @@ def raw(schema: ExportSchema, record: RecordData) -> Rows:
     )
 
 
-BUILDERS = {"sft": sft, "sft_chat": sft_chat, "preference": preference, "raw": raw}
+BUILDERS = {
+    "sft": sft,
+    "sft_chat": sft_chat,
+    "preference": preference,
+    "kto": kto,
+    "rl_prompts": rl_prompts,
+    "raw": raw,
+}
 
 
 def rows_for(layout: str, schema: ExportSchema, records: Iterator[RecordData]) -> Iterator[tuple[RecordData, Rows]]:

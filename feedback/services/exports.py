@@ -58,9 +58,41 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
         ),
         unification=options.get("unification", "mean_rank"),
         pair_mode=options.get("pair_mode", "all_pairs"),
+        rating_question=pick(
+            "rating_question", [n for n, q in questions.items() if q.type == "rating"], "rating question"
+        ),
+        completion_field=pick("completion_field", [n for n in fields if n != prompt_field], "field"),
+        label_question=pick(
+            "label_question",
+            [n for n, q in questions.items() if q.type in ("label_selection", "multi_label_selection")],
+            "label question",
+        ),
+        per_labeler=options.get("unification") == "per_labeler",
+        threshold=_number(options, "threshold", problems),
+        min_rating=_number(options, "min_rating", problems),
+        require_labels=_labels(options, "require_labels", problems),
+        exclude_labels=_labels(options, "exclude_labels", problems),
         question_names={str(q.id): n for n, q in questions.items()},
     )
     return schema, problems
+
+
+def _number(options: Mapping[str, Any], key: str, problems: list[Problem]) -> float | None:
+    value = options.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.append(Problem(("options", key), "must be a number"))
+        return None
+    return float(value)
+
+
+def _labels(options: Mapping[str, Any], key: str, problems: list[Problem]) -> list[str]:
+    value = options.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
+        problems.append(Problem(("options", key), "must be a list of labels"))
+        return []
+    return value
 
 
 def _statuses(options: Mapping[str, Any]) -> list[str]:
@@ -79,7 +111,10 @@ def export_create(
     problems = [Problem(("options",), message) for message in check_options(layout, options)]
     if format not in FORMATS:
         problems.append(Problem(("format",), f"must be one of {list(FORMATS)}"))
-    problems += _schema(dataset, options)[1]
+    schema, schema_problems = _schema(dataset, options)
+    problems += schema_problems
+    if layout == "kto" and schema.threshold is None:
+        problems.append(Problem(("options", "threshold"), "kto needs a rating threshold (label = rating >= threshold)"))
     if problems:
         raise InvalidData(problems)
     options["statuses"] = _statuses(options)

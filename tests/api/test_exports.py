@@ -121,3 +121,73 @@ def test_bad_exports_are_422_and_walls_hold(people, api_client_for, django_captu
         )
     # An annotator of the workspace cannot download everyone's answers either.
     assert api_client_for(people.labeler_a1).get(f"/api/v1/exports/{job['id']}/file").status_code == 404
+
+
+@pytest.fixture
+def evaluation(people):
+    dataset = services.dataset_create(workspace=people.workspace_a, name="evaluation")
+    services.field_create(dataset=dataset, name="prompt")
+    services.field_create(dataset=dataset, name="response")
+    services.question_create(
+        dataset=dataset, name="quality", type="rating", settings={"options": [{"value": v} for v in range(1, 8)]}
+    )
+    services.question_create(
+        dataset=dataset,
+        name="failures",
+        type="multi_label_selection",
+        required=False,
+        settings={"options": [{"value": "harmful"}, {"value": "unhelpful"}]},
+    )
+    dataset = services.dataset_publish(dataset=dataset)
+    items = [{"external_id": f"e{n}", "fields": {"prompt": f"P{n}", "response": f"R{n}"}} for n in range(3)]
+    records = records_bulk_upsert(dataset=dataset, items=items).records
+    answers = {0: [(6, []), (7, [])], 1: [(2, ["unhelpful"]), (5, [])], 2: [(3, ["harmful"])]}
+    for index, given in answers.items():
+        for (quality, failures), user in zip(given, (people.labeler_a1, people.labeler_a2), strict=False):
+            values = {"quality": {"value": quality}}
+            if failures:
+                values["failures"] = {"value": failures}
+            response_submit(record=records[index], user=user, values=values)
+    return dataset
+
+
+def test_kto_labels_by_the_mean_rating_against_the_threshold(
+    people, api_client_for, evaluation, django_capture_on_commit_callbacks
+):
+    client = api_client_for(people.admin_a)
+    job = run_export(client, evaluation, django_capture_on_commit_callbacks, layout="kto", options={"threshold": 4})
+    # Means: 6.5, 3.5, 3.
+    assert lines(client, job) == [
+        {"prompt": "P0", "completion": "R0", "label": True},
+        {"prompt": "P1", "completion": "R1", "label": False},
+        {"prompt": "P2", "completion": "R2", "label": False},
+    ]
+    each = run_export(
+        client,
+        evaluation,
+        django_capture_on_commit_callbacks,
+        layout="kto",
+        options={"threshold": 4, "unification": "per_labeler"},
+    )
+    assert [row["label"] for row in lines(client, each)] == [True, True, False, True, False]
+    refused = client.post(f"/api/v1/datasets/{evaluation.pk}/exports", {"layout": "kto"}, format="json")
+    assert refused.status_code == 422 and "threshold" in refused.json()["detail"]
+
+
+def test_rl_prompts_selected_by_rating_and_labels(
+    people, api_client_for, evaluation, django_capture_on_commit_callbacks
+):
+    client = api_client_for(people.admin_a)
+    good = run_export(
+        client, evaluation, django_capture_on_commit_callbacks, layout="rl_prompts", options={"min_rating": 3.5}
+    )
+    assert lines(client, good) == [{"prompt": "P0"}, {"prompt": "P1"}]
+    clean = run_export(
+        client,
+        evaluation,
+        django_capture_on_commit_callbacks,
+        layout="rl_prompts",
+        options={"exclude_labels": ["harmful"]},
+    )
+    assert lines(client, clean) == [{"prompt": "P0"}, {"prompt": "P1"}]
+    assert clean["counts"]["dropped"] == 1

@@ -53,8 +53,10 @@ def celery_worker(transactional_db, tmp_path, settings) -> Iterator[subprocess.P
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
-    previous = {"broker_url": celery_app.conf.broker_url, "task_always_eager": celery_app.conf.task_always_eager}
-    celery_app.conf.update(broker_url=BROKER, task_always_eager=False)
+    keys = ("broker_url", "broker_read_url", "broker_write_url", "task_always_eager")
+    previous = {key: celery_app.conf[key] for key in keys}
+    # The app may already be configured (eager) in this process: point every URL at Redis.
+    celery_app.conf.update(broker_url=BROKER, broker_read_url=BROKER, broker_write_url=BROKER, task_always_eager=False)
     try:
         deadline = time.monotonic() + 60
         while not celery_app.control.ping(timeout=0.5):
