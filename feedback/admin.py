@@ -22,7 +22,9 @@ from feedback import schema
 from feedback.errors import Conflict, InvalidData
 from feedback.models import (
     Dataset,
+    ExportJob,
     Field,
+    JobStatus,
     MetadataProperty,
     Question,
     Record,
@@ -31,6 +33,7 @@ from feedback.models import (
     VectorSettings,
 )
 from feedback.services import datasets as dataset_services
+from feedback.services.exports import export_create
 from feedback.services.records import records_delete
 from workspaces import access
 from workspaces.admin import WorkspaceScopedAdmin
@@ -307,7 +310,7 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     search_fields = ["name"]
     readonly_fields = ["status", "published_at", "last_activity_at"]
     inlines = [FieldInline, QuestionInline, MetadataPropertyInline, VectorSettingsInline]
-    actions = ["publish"]
+    actions = ["publish", "export_raw", "export_preference"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("workspace").annotate(records_total=Count("records"))
@@ -348,6 +351,23 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
         for dataset in queryset:
             dataset_services.dataset_delete(dataset=dataset)
+
+    def _export(self, request: HttpRequest, queryset: QuerySet[Dataset], layout: str) -> None:
+        for dataset in queryset:
+            try:
+                job = export_create(dataset=dataset, user=request.user, layout=layout)
+            except InvalidData as error:
+                self.message_user(request, f"{dataset.name}: no export ({error})", messages.ERROR)
+            else:
+                self.message_user(request, f"{dataset.name}: {layout} export {job.pk} started.", messages.SUCCESS)
+
+    @admin.action(description="Export everything (raw JSONL)")
+    def export_raw(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        self._export(request, queryset, "raw")
+
+    @admin.action(description="Export preference pairs (JSONL)")
+    def export_preference(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        self._export(request, queryset, "preference")
 
     @admin.action(description="Publish the selected datasets")
     def publish(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
@@ -456,3 +476,47 @@ class RecordAdmin(WorkspaceScopedAdmin):
             by_dataset.setdefault(record.dataset, []).append(record.pk)
         for dataset, ids in by_dataset.items():
             records_delete(dataset=dataset, record_ids=ids)
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(WorkspaceScopedAdmin):
+    """Export jobs with their progress; files download through the job's own page."""
+
+    list_display = ["dataset", "layout", "format", "status", "progress_bar", "rows", "created_by", "inserted_at"]
+    list_filter = ["status", "layout"]
+    list_select_related = ["dataset", "created_by"]
+    readonly_fields = [
+        "dataset",
+        "layout",
+        "format",
+        "options",
+        "status",
+        "progress_bar",
+        "counts",
+        "error",
+        "download",
+        "created_by",
+        "started_at",
+        "finished_at",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description="progress")
+    def progress_bar(self, job: ExportJob) -> str:
+        return format_html('<progress max="1" value="{}"></progress> {}%', job.progress, round(job.progress * 100))
+
+    @admin.display(description="rows")
+    def rows(self, job: ExportJob) -> int | None:
+        return (job.counts or {}).get("rows")
+
+    @admin.display(description="file")
+    def download(self, job: ExportJob) -> str:
+        if job.status != JobStatus.SUCCEEDED or not job.file:
+            return "—"
+        return format_html('<a href="/api/v1/exports/{}/file">Download</a>', job.pk)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False

@@ -261,3 +261,34 @@ def test_record_page_shows_suggestions_and_responses(people):
     assert "nice and short" in page.text and "labeler-a1" in page.text and "Prompt number 0" in page.text
     search = client_for(people.admin_a).get(reverse("admin:feedback_record_changelist") + "?q=Lovelace")
     assert "rec-0" in search.text
+
+
+def test_admin_starts_an_export_and_sees_only_its_workspace_jobs(
+    people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    mine = comparison_dataset(people.workspace_a, name="mine")
+    theirs = comparison_dataset(people.workspace_b, name="theirs")
+    add_records(mine, 2)
+    from feedback.models import ExportJob
+    from feedback.services.exports import export_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        export_create(dataset=theirs, user=people.owner, layout="raw")
+    client = client_for(people.admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:feedback_dataset_changelist"),
+            {"action": "export_raw", "_selected_action": [str(mine.pk)]},
+            follow=True,
+        )
+    assert "raw export" in response.text
+    job = ExportJob.objects.get(dataset=mine)
+    assert job.status == "succeeded" and job.counts["rows"] == 2
+    listing = client.get(reverse("admin:feedback_exportjob_changelist"))
+    assert "mine" in listing.text and "theirs" not in listing.text
+    page = client.get(reverse("admin:feedback_exportjob_change", args=[job.pk]))
+    assert f"/api/v1/exports/{job.pk}/file" in page.text
+    other = ExportJob.objects.get(dataset=theirs)
+    assert client.get(reverse("admin:feedback_exportjob_change", args=[other.pk])).status_code == 302
+    assert client.get(f"/api/v1/exports/{job.pk}/file").status_code == 200  # the session downloads it
