@@ -162,15 +162,13 @@ def dataset_users_progress(request: Request, dataset_id: str) -> Response:
     rows = (
         responses.values("user__username")
         .annotate(
-            submitted=Count("id", filter=Q(status=ResponseStatus.SUBMITTED)),
-            draft=Count("id", filter=Q(status=ResponseStatus.DRAFT)),
-            discarded=Count("id", filter=Q(status=ResponseStatus.DISCARDED)),
-            completed_submitted=Count(
-                "id", filter=Q(status=ResponseStatus.SUBMITTED, record__status=RecordStatus.COMPLETED)
-            ),
-            pending_submitted=Count(
-                "id", filter=Q(status=ResponseStatus.SUBMITTED, record__status=RecordStatus.PENDING)
-            ),
+            **{
+                f"{record_status}_{response_status}": Count(
+                    "id", filter=Q(status=response_status, record__status=record_status)
+                )
+                for record_status in RecordStatus.values
+                for response_status in ResponseStatus.values
+            }
         )
         .order_by("user__username")
     )
@@ -179,15 +177,14 @@ def dataset_users_progress(request: Request, dataset_id: str) -> Response:
             "users": [
                 {
                     "username": row["user__username"],
-                    "completed": {"submitted": row["completed_submitted"], "draft": 0, "discarded": 0},
-                    "pending": {
-                        "submitted": row["pending_submitted"],
-                        "draft": row["draft"],
-                        "discarded": row["discarded"],
+                    **{
+                        record_status: {status: row[f"{record_status}_{status}"] for status in ResponseStatus.values}
+                        for record_status in RecordStatus.values
                     },
-                    "submitted": row["submitted"],
-                    "draft": row["draft"],
-                    "discarded": row["discarded"],
+                    **{
+                        status: sum(row[f"{record_status}_{status}"] for record_status in RecordStatus.values)
+                        for status in ResponseStatus.values
+                    },
                 }
                 for row in rows
             ]

@@ -16,7 +16,7 @@ rows, and says why a record gave none (`dropped`), so that an export can report 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from feedback.exports.preference import PAIR_MODES, UNIFICATIONS, preference_pairs, ranking_from_value
@@ -42,7 +42,6 @@ class ExportSchema:
     label_question: str | None = None
     require_labels: Sequence[str] = ()
     exclude_labels: Sequence[str] = ()
-    question_names: dict[str, str] = field(default_factory=dict)  # question id -> name
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 
 from feedback import questions as question_rules
@@ -393,9 +393,24 @@ def vector_settings_update(*, vector_settings: VectorSettings, title: str | None
 @transaction.atomic
 def vector_settings_delete(*, vector_settings: VectorSettings) -> None:
     """Delete the settings and drop their vectors from every record of the dataset."""
-    name = vector_settings.name
-    records = Record.objects.filter(dataset_id=vector_settings.dataset_id).filter(Q(vectors__has_key=name))
-    for record in records.only("id", "vectors").iterator(chunk_size=1000):
-        record.vectors.pop(name, None)
-        Record.objects.filter(pk=record.pk).update(vectors=record.vectors)
+    records = Record.objects.filter(dataset_id=vector_settings.dataset_id, vectors__has_key=vector_settings.name)
+    records.update(vectors=JSONWithoutKey("vectors", vector_settings.name))
     vector_settings.delete()
+
+
+class JSONWithoutKey(Func):
+    """`json - key` in one UPDATE: PostgreSQL's `-` operator, SQLite's json_remove."""
+
+    output_field = JSONField()
+
+    def __init__(self, column: str, key: str) -> None:
+        super().__init__(F(column), Value(key))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, key = self.source_expressions
+        return Func(column, Value(f'$."{key.value}"'), function="json_remove", output_field=JSONField()).as_sql(
+            compiler, connection
+        )

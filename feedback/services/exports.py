@@ -72,7 +72,6 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
         min_rating=_number(options, "min_rating", problems),
         require_labels=_labels(options, "require_labels", problems),
         exclude_labels=_labels(options, "exclude_labels", problems),
-        question_names={str(q.id): n for n, q in questions.items()},
     )
     return schema, problems
 

@@ -91,3 +91,18 @@ def test_annotators_response_filters_see_only_their_own(people, dataset, api_cli
         f"/api/v1/datasets/{dataset.id}/records/search", {"filters": {"and": [submitted]}}, format="json"
     )
     assert response.json()["total"] == 0
+
+
+def test_users_progress_splits_answers_by_record_status(people, dataset, api_client_for):
+    from feedback.services.responses import response_save_draft
+
+    first, second = dataset.records.order_by("inserted_at")[:2]
+    response_submit(record=first, user=people.labeler_a1, values=full_answer())  # completes it (overlap 1)
+    response_save_draft(record=first, user=people.labeler_a2, values={"quality": {"value": 2}})
+    response_save_draft(record=second, user=people.labeler_a2, values={"quality": {"value": 3}})
+    body = api_client_for(people.admin_a).get(f"/api/v1/datasets/{dataset.id}/users/progress").json()
+    users = {user["username"]: user for user in body["users"]}
+    assert users["labeler-a1"]["completed"] == {"draft": 0, "submitted": 1, "discarded": 0}
+    assert users["labeler-a2"]["completed"] == {"draft": 1, "submitted": 0, "discarded": 0}
+    assert users["labeler-a2"]["pending"] == {"draft": 1, "submitted": 0, "discarded": 0}
+    assert users["labeler-a2"]["draft"] == 2

@@ -148,3 +148,19 @@ def test_a_draft_schema_is_freely_editable(draft):
     question_delete(question=question)
     field_delete(field=field)
     assert not draft.fields.exists() and not draft.questions.exists()
+
+
+def test_deleting_vector_settings_drops_those_vectors_only(people):
+    from feedback.models import Record
+    from feedback.services.datasets import vector_settings_create, vector_settings_delete
+    from feedback.services.records import records_bulk_upsert
+    from tests.builders import record_item
+
+    dataset = comparison_dataset(people.workspace_a)
+    vector_settings_create(dataset=dataset, name="other", dimensions=2)
+    records_bulk_upsert(
+        dataset=dataset,
+        items=[record_item(1, vectors={"embedding": [1, 2, 3], "other": [1, 0]}), record_item(2)],
+    )
+    vector_settings_delete(vector_settings=dataset.vector_settings.get(name="embedding"))
+    assert dict(Record.objects.values_list("external_id", "vectors")) == {"rec-1": {"other": [1.0, 0.0]}, "rec-2": {}}
