@@ -198,6 +198,11 @@ REST_FRAMEWORK = {
 # Feedloop's own limits.
 FEEDLOOP_BULK_MAX_RECORDS = env_int("FEEDLOOP_BULK_MAX_RECORDS", 500, minimum=1)
 FEEDLOOP_API_MAX_BODY_BYTES = env_int("FEEDLOOP_API_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
+# File imports: the largest file accepted, the largest single cell, and how many row
+# errors a job keeps (all are counted).
+FEEDLOOP_IMPORT_MAX_BYTES = env_int("FEEDLOOP_IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)
+FEEDLOOP_IMPORT_MAX_CELL_BYTES = env_int("FEEDLOOP_IMPORT_MAX_CELL_BYTES", 10 * 1024 * 1024, minimum=1024)
+FEEDLOOP_IMPORT_MAX_REPORTED_ERRORS = env_int("FEEDLOOP_IMPORT_MAX_REPORTED_ERRORS", 10_000, minimum=1)
 FEEDLOOP_VERSION = "0.1.0"
 
 # OpenAPI schema of /api/v1 at /api/schema, browsable at /api/docs (feedback.api.docs).
@@ -224,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "SuggestionTypeEnum": "feedback.models.SuggestionType",
         "UserRoleEnum": "feedback.api.inputs.ROLES",
         "MemberRoleEnum": ["admin", "annotator"],
+        "JobStatusEnum": ["queued", "running", "succeeded", "failed"],
     },
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -348,22 +348,34 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ExportJob(TimestampedModel):
-    """One export of a dataset to a training-ready file; downloads go through this row."""
+class BackgroundJob(TimestampedModel):
+    """What every import and export job records: whose it is, how far it got, how it ended."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="export_jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    layout = models.CharField(max_length=32)
-    format = models.CharField(max_length=32, default="jsonl")
-    options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.FloatField(default=0.0)
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
-    file = models.FileField(upload_to="exports/", blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class ExportJob(BackgroundJob):
+    """One export of a dataset to a training-ready file; downloads go through this row."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="export_jobs")
+    layout = models.CharField(max_length=32)
+    format = models.CharField(max_length=32, default="jsonl")
+    options = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
 
     class Meta:
         ordering = ["-inserted_at"]
@@ -371,3 +383,28 @@ class ExportJob(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.layout} export of {self.dataset_id} ({self.status})"
+
+
+class ImportJob(BackgroundJob):
+    """One file imported into a dataset: the uploaded file, how its columns map onto the
+    dataset, and every row error found. `stored_through_row` is the last file row whose
+    batch is stored, written in the same transaction as the batch: a rerun after a crash
+    resumes after it instead of storing rows twice."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="import_jobs")
+    source_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=32)
+    file = models.FileField(upload_to="imports/", max_length=500)
+    mapping = models.JSONField(default=dict, blank=True)
+    split = models.CharField(max_length=200, blank=True, default="")
+    skip_bad_rows = models.BooleanField(default=False)
+    errors = models.JSONField(default=list, blank=True)  # [{row, column, reason}], capped
+    error_count = models.PositiveIntegerField(default=0)
+    stored_through_row = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-inserted_at"]
+        indexes = [models.Index(fields=["workspace", "-inserted_at"], name="import_job_workspace")]
+
+    def __str__(self) -> str:
+        return f"import of {self.source_name} into {self.dataset_id} ({self.status})"

@@ -154,6 +154,11 @@ def can_export_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
     return can_manage_dataset(user, dataset)
 
 
+def can_import_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
+    """Imports write records in bulk, as the API's bulk upsert does: managers only."""
+    return can_manage_dataset(user, dataset)
+
+
 def can_see_all_responses(user: UserLike | None, dataset: DatasetLike) -> bool:
     return can_manage_dataset(user, dataset)
 

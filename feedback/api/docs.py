@@ -494,3 +494,30 @@ class ExportOut(_Stamps):
     error = serializers.CharField(allow_null=True)
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
+
+
+# Imports
+
+
+class ImportRowError(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="line (JSONL, CSV) or row (Parquet, datasets)")
+    column = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class ImportOut(_Stamps):
+    id = serializers.UUIDField()
+    dataset_id = serializers.UUIDField()
+    source_name = serializers.CharField()
+    format = serializers.CharField()
+    mapping = serializers.DictField()
+    split = serializers.CharField(allow_null=True)
+    skip_bad_rows = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=JobStatus.values)
+    progress = serializers.FloatField()
+    counts = serializers.DictField()
+    error = serializers.CharField(allow_null=True)
+    error_count = serializers.IntegerField()
+    errors = ImportRowError(many=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)

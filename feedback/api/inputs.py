@@ -186,6 +186,14 @@ class WebhookUpdate(serializers.Serializer):
     description = Name(max_length=1000, required=False, allow_null=True, allow_blank=True)
 
 
+class ImportCreate(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    format = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    mapping = serializers.JSONField(required=False, binary=True, help_text="JSON object: column → target")
+    skip_bad_rows = serializers.BooleanField(required=False, default=False)
+    split = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class ExportCreate(serializers.Serializer):
     layout = serializers.CharField(max_length=32)
     format = serializers.CharField(max_length=32, required=False, default="jsonl")

@@ -8,6 +8,7 @@ from django.urls import path
 
 from feedback.api import views_datasets as datasets
 from feedback.api import views_exports as exports
+from feedback.api import views_imports as imports
 from feedback.api import views_people as people
 from feedback.api import views_records as records
 from feedback.api import views_webhooks as webhooks
@@ -52,6 +53,8 @@ urlpatterns = [
     path("datasets/<str:dataset_id>/exports", exports.dataset_exports),
     path("exports/<str:export_id>", exports.export_detail),
     path("exports/<str:export_id>/file", exports.export_file),
+    path("datasets/<str:dataset_id>/imports", imports.dataset_imports),
+    path("imports/<str:import_id>", imports.import_detail),
     path("webhooks", webhooks.webhooks),
     path("webhooks/<str:webhook_id>", webhooks.webhook_detail),
     path("version", records.version),

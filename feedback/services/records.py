@@ -217,12 +217,14 @@ def _validate_item(
                 problems += error.problems
     is_new = record is None
     fields = metadata = vectors = None
+    fields_failed = False
     # An update may send `"fields": null` (SDK 2.8 does, for metadata-only changes): keep them.
     if is_new or raw.get("fields") is not None:
         try:
             fields = schema.clean_record_fields(schema_.fields, raw.get("fields"), loc=(*loc, "fields"))
         except InvalidData as error:
             problems += error.problems
+            fields_failed = True
     if "metadata" in raw:
         try:
             metadata = schema.clean_record_metadata(
@@ -237,7 +239,9 @@ def _validate_item(
         vectors = schema.clean_record_vectors(schema_.vector_settings, raw.get("vectors"), loc=(*loc, "vectors"))
     except InvalidData as error:
         problems += error.problems
-    if problems:
+    if fields_failed:
+        # Suggestions and responses are checked against the record's fields: without
+        # valid fields there is nothing to check them against.
         raise InvalidData(problems)
 
     if record is None:
@@ -249,7 +253,7 @@ def _validate_item(
             record.fields, changed = fields, True
         if "metadata" in raw and metadata != record.metadata:
             record.metadata, changed = metadata, True
-    merged_vectors = {**(record.vectors or {}), **vectors}
+    merged_vectors = {**(record.vectors or {}), **(vectors or {})}
     if merged_vectors != (record.vectors or {}):
         record.vectors, changed = merged_vectors, True
 
@@ -367,17 +371,9 @@ def _store_responses(items: list[_Item], now: Any) -> tuple[set[UUID], list[Resp
     return recount, to_create
 
 
-def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: bool = False) -> BulkUpsertResult:
-    """Create or update up to FEEDLOOP_BULK_MAX_RECORDS records, all or nothing.
-
-    Items follow the wire format: `id`, `external_id`, `fields`, `metadata`,
-    `suggestions` (question_id or question_name, value, score, agent, type),
-    `responses` (user_id, values, status) and `vectors`. With `create_only` every
-    item makes a new record (POST …/records/bulk).
-    """
-    limit = settings.FEEDLOOP_BULK_MAX_RECORDS
-    if len(items) > limit:
-        raise TooManyItems(len(items), limit)
+def _validate_batch(dataset: Dataset, items: Sequence[Any], create_only: bool) -> list[_Item]:
+    """Every item checked against the dataset and what it already holds; every problem
+    reported with its position (InvalidData), nothing written."""
     if not dataset.is_published:
         raise InvalidData.at((), "publish the dataset before adding records")
     schema_ = _Schema(dataset)
@@ -412,6 +408,27 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
         validated.append(item)
     if problems:
         raise InvalidData(problems)
+    return validated
+
+
+def records_bulk_check(*, dataset: Dataset, items: Sequence[Any], create_only: bool = False) -> None:
+    """Validate a batch exactly as `records_bulk_upsert` would, and store nothing
+    (file imports check the whole file before they write)."""
+    _validate_batch(dataset, items, create_only)
+
+
+def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: bool = False) -> BulkUpsertResult:
+    """Create or update up to FEEDLOOP_BULK_MAX_RECORDS records, all or nothing.
+
+    Items follow the wire format: `id`, `external_id`, `fields`, `metadata`,
+    `suggestions` (question_id or question_name, value, score, agent, type),
+    `responses` (user_id, values, status) and `vectors`. With `create_only` every
+    item makes a new record (POST …/records/bulk).
+    """
+    limit = settings.FEEDLOOP_BULK_MAX_RECORDS
+    if len(items) > limit:
+        raise TooManyItems(len(items), limit)
+    validated = _validate_batch(dataset, items, create_only)
 
     now = timezone.now()
     try:

@@ -8,6 +8,7 @@ caller authenticates (API key, Bearer, session with CSRF).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from rest_framework.test import APIClient
 
@@ -28,6 +30,7 @@ from feedback.models import (
     Dataset,
     ExportJob,
     Field,
+    ImportJob,
     MetadataProperty,
     Question,
     Record,
@@ -37,6 +40,7 @@ from feedback.models import (
     Webhook,
 )
 from feedback.services.exports import export_create, export_run
+from feedback.services.imports import import_create, import_run
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_submit
 from feedback.services.webhooks import webhook_create
@@ -61,6 +65,9 @@ def key_client(key: str) -> APIClient:
 def send(client: APIClient, method: str, url: str, body: Any = None) -> Any:
     if body is None:
         return client.generic(method, url)
+    if isinstance(body, dict) and isinstance(body.get("file"), bytes):  # an upload, sent afresh each time
+        upload = SimpleUploadedFile("records.jsonl", body["file"])
+        return client.post(url, {**body, "file": upload}, format="multipart")
     return client.generic(method, url, json.dumps(body), content_type="application/json")
 
 
@@ -121,6 +128,7 @@ class TenantB:
     api_key: ApiKey
     webhook: Webhook
     export: ExportJob
+    import_job: ImportJob
 
     def ids(self, *, draft: bool = False) -> dict[str, Any]:
         """Ids of B's objects by URL parameter name; schema objects of the draft with `draft`."""
@@ -139,6 +147,7 @@ class TenantB:
             "response_id": self.response.pk,
             "webhook_id": self.webhook.pk,
             "export_id": self.export.pk,
+            "import_id": self.import_job.pk,
         }
 
 
@@ -165,6 +174,15 @@ def tenant_b(people: People, settings, tmp_path) -> TenantB:
         api_key=api_key,
         webhook=webhook_create(url="https://hooks.example.test/feedloop", events=["dataset.created"]),
         export=export_run(job_id=export_create(dataset=published, user=people.owner, layout="raw").pk),
+        import_job=import_run(
+            job_id=import_create(
+                dataset=published,
+                user=people.owner,
+                file=io.BytesIO(json.dumps(record_item(99)["fields"]).encode() + b"\n"),
+                filename="b.jsonl",
+                run_in_background=False,
+            ).pk
+        ),
     )
 
 
@@ -265,6 +283,10 @@ WALL_CASES: dict[tuple[str, str], WallCase] = {
     ("datasets/<str:dataset_id>/exports", "POST"): WallCase(body=lambda b, p: {"layout": "raw"}),
     ("exports/<str:export_id>", "GET"): WallCase(),
     ("exports/<str:export_id>/file", "GET"): WallCase(),
+    ("datasets/<str:dataset_id>/imports", "POST"): WallCase(
+        body=lambda b, p: {"file": json.dumps(record_item(7)["fields"]).encode() + b"\n"}
+    ),
+    ("imports/<str:import_id>", "GET"): WallCase(),
 }
 
 WALL_CALLERS = ("admin_a", "labeler_a1", "owner_key_limited_to_a")

@@ -1,0 +1,111 @@
+"""Imports through the API: upload a file (multipart) to start one, then follow it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view, parser_classes
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from feedback.api import docs, inputs
+from feedback.api.errors import PayloadTooLarge
+from feedback.api.lookups import datasets_for, get_dataset, parse_uuid
+from feedback.models import ImportJob
+from feedback.services import imports as services
+from workspaces import access
+
+# Room for the multipart envelope and the other form fields around the file.
+ENVELOPE_BYTES = 1024 * 1024
+
+
+def import_out(job: ImportJob) -> dict:
+    return {
+        "id": str(job.id),
+        "dataset_id": str(job.dataset_id),
+        "source_name": job.source_name,
+        "format": job.format,
+        "mapping": job.mapping,
+        "split": job.split or None,
+        "skip_bad_rows": job.skip_bad_rows,
+        "status": job.status,
+        "progress": job.progress,
+        "counts": job.counts,
+        "error": job.error or None,
+        "error_count": job.error_count,
+        "errors": job.errors,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "inserted_at": job.inserted_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
+
+
+def _refuse_oversized(request: Request) -> None:
+    """Answer 413 from the declared length, before the body is read."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    limit = settings.FEEDLOOP_IMPORT_MAX_BYTES
+    if declared > limit + ENVELOPE_BYTES:
+        raise PayloadTooLarge(f"The upload has {declared:,} bytes; files of up to {limit:,} bytes are accepted.")
+
+
+@extend_schema(
+    operation_id="dataset_imports_create",
+    summary="Import a file of records into the dataset (workspace admins)",
+    description=(
+        "Multipart form: `file` (JSONL, CSV, Parquet, or a zipped `datasets` folder), and optionally "
+        "`format`, `mapping` (a JSON object: column → target), `skip_bad_rows` and `split`. "
+        "The job checks every row first; by default a file with any bad row stores nothing."
+    ),
+    tags=["imports"],
+    parameters=[docs.path("dataset_id")],
+    request={"multipart/form-data": inputs.ImportCreate},
+    responses={202: docs.ImportOut, **docs.errors(401, 403, 404, 413, 415, 422)},
+)
+@api_view(["POST"])
+@parser_classes([MultiPartParser])
+def dataset_imports(request: Request, dataset_id: str) -> Response:
+    dataset = get_dataset(request, dataset_id)
+    if not access.can_import_dataset(request.user, dataset):
+        raise PermissionDenied("Only the workspace's admins may import.")
+    _refuse_oversized(request)
+    data = inputs.read(inputs.ImportCreate, request)
+    upload = data["file"]
+    try:
+        job = services.import_create(
+            dataset=dataset,
+            user=request.user,
+            file=upload,
+            filename=upload.name or "upload",
+            format=data.get("format") or None,
+            mapping=data.get("mapping"),
+            skip_bad_rows=data["skip_bad_rows"],
+            split=data.get("split") or "",
+        )
+    except services.FileTooLarge as error:
+        raise PayloadTooLarge(f"The file is too large: {error}.") from None
+    job.refresh_from_db()
+    return Response(import_out(job), status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    operation_id="imports_get",
+    summary="An import job: status, progress, counts and every row error (row, column, reason)",
+    tags=["imports"],
+    parameters=[docs.path("import_id")],
+    responses={200: docs.ImportOut, **docs.errors(401, 404, 422)},
+)
+@api_view(["GET"])
+def import_detail(request: Request, import_id: str) -> Response:
+    managed = access.managed_datasets(request.user, datasets_for(request))
+    job = ImportJob.objects.filter(pk=parse_uuid(import_id, "import_id"), dataset__in=managed).first()
+    if job is None:
+        raise Http404
+    return Response(import_out(job))
