@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from feedback.errors import InvalidData
+from feedback.exports.writers import FORMATS as EXPORT_FORMATS
 
 Name = serializers.CharField
 ROLES = ["owner", "admin", "annotator"]
@@ -196,5 +197,10 @@ class ImportCreate(serializers.Serializer):
 
 class ExportCreate(serializers.Serializer):
     layout = serializers.CharField(max_length=32)
-    format = serializers.CharField(max_length=32, required=False, default="jsonl")
+    format = serializers.ChoiceField(
+        choices=list(EXPORT_FORMATS),
+        required=False,
+        default="jsonl",
+        help_text="`hf_dataset` is a zip of a folder that `datasets.load_from_disk` opens.",
+    )
     options = serializers.DictField(required=False, default=dict)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from feedback.api import docs, inputs
 from feedback.api.lookups import datasets_for, get_dataset, parse_uuid
+from feedback.exports.writers import FORMATS
 from feedback.models import ExportJob, JobStatus
 from feedback.services import exports as services
 from workspaces import access
@@ -83,12 +84,19 @@ def export_detail(request: Request, export_id: str) -> Response:
     summary="Download the export's file once it succeeded",
     tags=["exports"],
     parameters=[docs.path("export_id")],
-    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **docs.errors(401, 404, 409, 422)},
+    description="JSONL, Parquet, or (`hf_dataset`) a zip of a Hugging Face `datasets` folder for `load_from_disk`.",
+    responses={
+        **{(200, export_format.content_type): OpenApiTypes.BINARY for export_format in FORMATS.values()},
+        **docs.errors(401, 404, 409, 422),
+    },
 )
 @api_view(["GET"])
 def export_file(request: Request, export_id: str) -> Response | FileResponse:
     job = _get_job(request, export_id)
     if job.status != JobStatus.SUCCEEDED or not job.file:
         return Response({"detail": f"The export is {job.status}; no file yet."}, status=status.HTTP_409_CONFLICT)
-    filename = f"{job.dataset.name}-{job.layout}.{job.format}"
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
+    export_format = FORMATS[job.format]
+    filename = f"{job.dataset.name}-{job.layout}{export_format.extension}"
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=filename, content_type=export_format.content_type
+    )

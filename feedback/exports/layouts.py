@@ -5,21 +5,35 @@ rows, and says why a record gave none (`dropped`), so that an export can report 
 
 * `sft`: `{"prompt", "completion"}` per written answer (TRL's SFTTrainer, prompt-completion);
 * `sft_chat`: `{"messages": [{"role", "content"}, …]}` (SFTTrainer, conversational);
-* `preference`: `{"prompt", "chosen", "rejected"}` from rankings (RewardTrainer / DPOTrainer);
+* `preference`: `{"prompt", "chosen", "rejected"}` from rankings, or from a pairwise vote
+  (a label question naming the better of two response fields, or a tie) (RewardTrainer /
+  DPOTrainer);
 * `kto`: `{"prompt", "completion", "label"}`: the rating (mean, or each labeler's) of a
   completion against a threshold (KTOTrainer);
 * `rl_prompts`: `{"prompt"}` for prompts whose mean rating reaches a minimum and whose
   labels include / exclude the given ones;
 * `raw`: the record with its fields, metadata, suggestions and every response.
+
+When the prompt field is a chat field, `sft`, `preference` and `kto` give TRL's
+conversational shapes: `prompt` is the list of messages and every completion (`completion`,
+`chosen`, `rejected`) is a list of messages too, `[{"role": "assistant", "content": …}]`.
+With a text prompt every column is a plain string. `rl_prompts` gives the prompt as
+stored (text, or the messages).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from feedback.exports.preference import PAIR_MODES, UNIFICATIONS, preference_pairs, ranking_from_value
+from feedback.exports.preference import (
+    PAIR_MODES,
+    UNIFICATIONS,
+    preference_pairs,
+    ranking_from_value,
+    ranking_from_vote,
+)
 
 LAYOUTS = ("sft", "sft_chat", "preference", "kto", "rl_prompts", "raw")
 
@@ -42,6 +56,13 @@ class ExportSchema:
     label_question: str | None = None
     require_labels: Sequence[str] = ()
     exclude_labels: Sequence[str] = ()
+    # The dataset's fields in order, name -> "text" | "chat" (typed file columns).
+    field_types: Mapping[str, str] = field(default_factory=dict)
+    # A pairwise vote instead of a ranking: the label question, the two response fields
+    # its options name, and the option that means "neither is better".
+    preference_question: str | None = None
+    compared_fields: tuple[str, str] | None = None
+    tie_value: str = "tie"
 
 
 @dataclass
@@ -72,14 +93,32 @@ def _answers(record: RecordData, question: str | None) -> list[Any]:
     return [r["values"][question]["value"] for r in record.responses if question in (r["values"] or {})]
 
 
+def _messages(value: Any) -> list[dict[str, str]]:
+    """A chat field's value as `{role, content}` messages; text is one user message."""
+    if isinstance(value, list):
+        return [{"role": message["role"], "content": message["content"]} for message in value]
+    return [{"role": "user", "content": value}]
+
+
+def _completion(schema: ExportSchema, value: Any) -> Any:
+    """A completion in the prompt's shape: the assistant's turn after a chat prompt, text
+    after a text prompt. A completion that is itself a chat field is kept as its messages
+    after a chat prompt and flattened to text after a text one, so a column keeps one type."""
+    if schema.prompt_is_chat:
+        return _messages(value) if isinstance(value, list) else [{"role": "assistant", "content": value}]
+    if isinstance(value, list):
+        return "\n".join(f"{message['role']}: {message['content']}" for message in value)
+    return value
+
+
 def sft(schema: ExportSchema, record: RecordData) -> Rows:
     prompt = _prompt(schema, record)
     completions = [answer for answer in _answers(record, schema.completion_question) if str(answer).strip()]
     if prompt is None or not completions:
         return Rows([], dropped="no prompt or no written answer")
     if schema.prompt_is_chat:
-        prompt = "\n".join(f"{m['role']}: {m['content']}" for m in prompt)
-    return Rows([{"prompt": prompt, "completion": completion} for completion in completions])
+        prompt = _messages(prompt)
+    return Rows([{"prompt": prompt, "completion": _completion(schema, completion)} for completion in completions])
 
 
 def sft_chat(schema: ExportSchema, record: RecordData) -> Rows:
@@ -87,23 +126,34 @@ def sft_chat(schema: ExportSchema, record: RecordData) -> Rows:
     completions = [answer for answer in _answers(record, schema.completion_question) if str(answer).strip()]
     if prompt is None or not completions:
         return Rows([], dropped="no prompt or no written answer")
-    history = (
-        [{"role": m["role"], "content": m["content"]} for m in prompt]
-        if schema.prompt_is_chat
-        else [{"role": "user", "content": prompt}]
-    )
+    history = _messages(prompt)
     return Rows([{"messages": [*history, {"role": "assistant", "content": c}]} for c in completions])
+
+
+def _rankings(schema: ExportSchema, record: RecordData) -> list[dict[str, float]]:
+    if schema.preference_question and schema.compared_fields:
+        return [
+            ranking_from_vote(vote, compared=schema.compared_fields, tie_value=schema.tie_value)
+            for vote in _answers(record, schema.preference_question)
+        ]
+    return [ranking_from_value(value) for value in _answers(record, schema.ranking_question)]
 
 
 def preference(schema: ExportSchema, record: RecordData) -> Rows:
     prompt = _prompt(schema, record)
-    rankings = [ranking_from_value(value) for value in _answers(record, schema.ranking_question)]
+    rankings = _rankings(schema, record)
     if prompt is None or not rankings:
         return Rows([], dropped="no prompt or no ranking")
+    if schema.prompt_is_chat:
+        prompt = _messages(prompt)
     pairs = preference_pairs(rankings, unification=schema.unification, mode=schema.pair_mode)
     # Pairs need the options' texts: options are named after the response fields.
     rows = [
-        {"prompt": prompt, "chosen": record.fields[chosen], "rejected": record.fields[rejected]}
+        {
+            "prompt": prompt,
+            "chosen": _completion(schema, record.fields[chosen]),
+            "rejected": _completion(schema, record.fields[rejected]),
+        }
         for chosen, rejected in pairs
         if chosen in record.fields and rejected in record.fields
     ]
@@ -119,6 +169,9 @@ def kto(schema: ExportSchema, record: RecordData) -> Rows:
     if prompt is None or completion is None or not ratings or schema.threshold is None:
         return Rows([], dropped="no prompt, completion or rating")
     scores = ratings if schema.per_labeler else [sum(ratings) / len(ratings)]
+    if schema.prompt_is_chat:
+        prompt = _messages(prompt)
+    completion = _completion(schema, completion)
     return Rows([{"prompt": prompt, "completion": completion, "label": score >= schema.threshold} for score in scores])
 
 
@@ -136,7 +189,7 @@ def rl_prompts(schema: ExportSchema, record: RecordData) -> Rows:
             chosen |= set(value) if isinstance(value, list) else {value}
         if not set(schema.require_labels) <= chosen or chosen & set(schema.exclude_labels):
             return Rows([], dropped="labels do not match")
-    return Rows([{"prompt": prompt}])
+    return Rows([{"prompt": _messages(prompt) if schema.prompt_is_chat else prompt}])
 
 
 def raw(schema: ExportSchema, record: RecordData) -> Rows:

@@ -11,6 +11,12 @@ unified first:
 From one (unified) ranking, pairs are taken as `all_pairs` (every strictly ordered
 pair), `best_vs_each` (the best options against every strictly worse one) or
 `best_vs_worst` (the best options against the worst ones).
+
+A pairwise vote (a label question whose options name the two compared response fields,
+plus a tie option) is read as a ranking of those two: the chosen one first, or both
+equal for a tie. The strategies above then apply unchanged: `per_labeler` gives one pair
+per labeler who did not choose the tie; `mean_rank` and `majority` both let the side
+with more votes win (ties abstain), and equal votes make no pair.
 """
 
 from __future__ import annotations
@@ -29,6 +35,22 @@ UNIFICATIONS = ("per_labeler", "mean_rank", "majority")
 def ranking_from_value(value: Sequence[Mapping[str, object]]) -> dict[str, float]:
     """A stored ranking answer (`[{value, rank}, …]`) as `{option: rank}`."""
     return {str(item["value"]): float(item["rank"]) for item in value}  # type: ignore[arg-type]
+
+
+def ranking_from_vote(vote: object, *, compared: tuple[str, str], tie_value: str) -> dict[str, float]:
+    """One labeler's pairwise vote as a ranking of the two compared options.
+
+    Anything else than one of the two options or the tie (an option added later, say)
+    is no vote at all: an empty ranking, which makes no pair and counts for nobody.
+    """
+    first, second = compared
+    if vote == tie_value:
+        return {first: 1.0, second: 1.0}
+    if vote == first:
+        return {first: 1.0, second: 2.0}
+    if vote == second:
+        return {second: 1.0, first: 2.0}
+    return {}
 
 
 def pairs_from_ranking(ranking: Ranking, mode: str) -> list[Pair]:

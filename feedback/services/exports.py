@@ -1,16 +1,19 @@
 """Exports: a job row per export, run by a Celery task, streamed to a file in storage.
 
 Records are read in keyset-ordered chunks with their responses, turned into rows by
-`feedback.exports.layouts`, and written line by line to a temporary file, so memory
-stays flat however large the dataset. The job row records which responses were used
-(by status), the strategy, progress and counts; downloads go through it.
+`feedback.exports.layouts`, and written one chunk at a time by the format's writer
+(`feedback.exports.writers`: JSONL, Parquet, a zipped `datasets` folder) to a temporary
+file, so memory stays flat however large the dataset. The job row records which
+responses were used (by status), the strategy, progress and counts; downloads go
+through it.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 from django.core.files import File
@@ -22,10 +25,13 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from feedback.errors import InvalidData, Problem
 from feedback.exports.layouts import ExportSchema, RecordData, check_options, rows_for
-from feedback.models import Dataset, ExportJob, JobStatus, Record, Response, ResponseStatus, Suggestion
+from feedback.exports.writers import FORMATS as FILE_FORMATS
+from feedback.exports.writers import file_schema, writer_for
+from feedback.models import Dataset, ExportJob, JobStatus, Question, Record, Response, ResponseStatus, Suggestion
 
-FORMATS = ("jsonl",)
+FORMATS = tuple(FILE_FORMATS)
 CHUNK = 1000
+ProgressCallback = Callable[[int, int], None]  # (records done, records in the dataset)
 RUN_EXPORT_TASK = "feedback.tasks.run_export"
 
 
@@ -42,6 +48,7 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
             problems.append(Problem(("options", key), f"no {kind} named {name!r} in this dataset"))
         return name
 
+    preference_question, compared_fields, tie_value = _pairwise_vote(options, fields, questions, problems)
     prompt_field = pick(
         "prompt_field",
         ["prompt", *[n for n in fields if n != "prompt"]] if "prompt" in fields else list(fields),
@@ -72,8 +79,49 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
         min_rating=_number(options, "min_rating", problems),
         require_labels=_labels(options, "require_labels", problems),
         exclude_labels=_labels(options, "exclude_labels", problems),
+        field_types={name: field.type for name, field in fields.items()},
+        preference_question=preference_question,
+        compared_fields=compared_fields,
+        tie_value=tie_value,
     )
     return schema, problems
+
+
+def _pairwise_vote(
+    options: Mapping[str, Any], fields: Mapping[str, Any], questions: Mapping[str, Question], problems: list[Problem]
+) -> tuple[str | None, tuple[str, str] | None, str]:
+    """The `preference_question` option: a label question whose options name the better
+    of two response fields, or say it is a tie (`tie_value`)."""
+    tie_value = options.get("tie_value", "tie")
+    if not isinstance(tie_value, str):
+        problems.append(Problem(("options", "tie_value"), "must be text"))
+        tie_value = "tie"
+    name = options.get("preference_question")
+    if name is None:
+        return None, None, tie_value
+    if "ranking_question" in options:
+        problems.append(Problem(("options", "preference_question"), "give a ranking_question or this, not both"))
+    question = questions.get(name) if isinstance(name, str) else None
+    if question is None or question.type != "label_selection":
+        problems.append(
+            Problem(("options", "preference_question"), f"no label question named {name!r} in this dataset")
+        )
+        return None, None, tie_value
+    values = [option["value"] for option in question.settings.get("options", [])]
+    named = [value for value in values if value in fields]
+    others = [value for value in values if value not in fields and value != tie_value]
+    if len(named) != 2 or others:
+        problems.append(
+            Problem(
+                ("options", "preference_question"),
+                f"the options of {name!r} must be two field names and the tie value {tie_value!r}; "
+                f"they name the fields {named} and also hold {others}",
+            )
+        )
+        return None, None, tie_value
+    if "tie_value" in options and tie_value not in values:
+        problems.append(Problem(("options", "tie_value"), f"{tie_value!r} is not an option of {name!r}"))
+    return name, (named[0], named[1]), tie_value
 
 
 def _number(options: Mapping[str, Any], key: str, problems: list[Problem]) -> float | None:
@@ -103,9 +151,16 @@ def _statuses(options: Mapping[str, Any]) -> list[str]:
 
 @transaction.atomic
 def export_create(
-    *, dataset: Dataset, user: Any, layout: str, format: str = "jsonl", options: Mapping[str, Any] | None = None
+    *,
+    dataset: Dataset,
+    user: Any,
+    layout: str,
+    format: str = "jsonl",
+    options: Mapping[str, Any] | None = None,
+    queue_run: bool = True,
 ) -> ExportJob:
-    """Record an export job and queue it once the transaction commits."""
+    """Record an export job and queue it once the transaction commits; with
+    `queue_run=False` nothing is queued and the caller runs it (`export_run`)."""
     options = dict(options or {})
     problems = [Problem(("options",), message) for message in check_options(layout, options)]
     if format not in FORMATS:
@@ -125,7 +180,8 @@ def export_create(
         format=format,
         options=options,
     )
-    transaction.on_commit(lambda: queue(RUN_EXPORT_TASK, str(job.pk)))
+    if queue_run:
+        transaction.on_commit(lambda: queue(RUN_EXPORT_TASK, str(job.pk)))
     return job
 
 
@@ -178,9 +234,10 @@ def _records(dataset: Dataset, statuses: list[str], with_suggestions: bool) -> I
         last = (chunk[-1]["inserted_at"], chunk[-1]["id"])
 
 
-def export_run(*, job_id: Any) -> ExportJob:
+def export_run(*, job_id: Any, on_progress: ProgressCallback | None = None) -> ExportJob:
     """Run an export job. Idempotent: a finished job is left as it is; a job that died
-    half-way starts over and replaces its partial file."""
+    half-way starts over and replaces its partial file. `on_progress` is called after
+    every chunk with (records done, records in the dataset)."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().select_related("dataset").get(pk=job_id)
         if job.status == JobStatus.SUCCEEDED:
@@ -188,7 +245,7 @@ def export_run(*, job_id: Any) -> ExportJob:
         job.status, job.started_at, job.progress, job.error = JobStatus.RUNNING, timezone.now(), 0.0, ""
         job.save(update_fields=["status", "started_at", "progress", "error", "updated_at"])
     try:
-        _write(job)
+        _write(job, on_progress)
     except Exception as error:  # recorded on the job, then raised for Celery to see
         ExportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
@@ -198,29 +255,48 @@ def export_run(*, job_id: Any) -> ExportJob:
     return job
 
 
-def _write(job: ExportJob) -> dict[str, int]:
+def _write(job: ExportJob, on_progress: ProgressCallback | None) -> dict[str, int]:
     dataset = job.dataset
     schema, _ = _schema(dataset, job.options)
     statuses = job.options.get("statuses", [ResponseStatus.SUBMITTED])
     total = Record.objects.filter(dataset=dataset).count()
     counts = {"records": 0, "responses": 0, "rows": 0, "dropped": 0, "ties": 0}
-    with tempfile.NamedTemporaryFile("w+b", suffix=".jsonl") as out:
-        records = rows_for(job.layout, schema, _records(dataset, statuses, job.layout == "raw"))
-        for record, rows in records:
-            counts["records"] += 1
-            counts["responses"] += len(record.responses)
-            counts["rows"] += len(rows.rows)
-            counts["dropped"] += 1 if rows.dropped else 0
-            counts["ties"] += rows.ties
-            for row in rows.rows:
-                out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
-            if counts["records"] % CHUNK == 0:
-                ExportJob.objects.filter(pk=job.pk).update(progress=counts["records"] / max(total, 1), counts=counts)
-        out.flush()
-        out.seek(0)
+    extension = FILE_FORMATS[job.format].extension
+    with tempfile.TemporaryDirectory(prefix="feedloop-export-") as scratch:
+        path = Path(scratch) / f"export{extension}"
+        with closing(writer_for(job.format, path, file_schema(job.layout, schema))) as writer:
+            chunk: list[dict[str, Any]] = []
+
+            def flush() -> None:
+                # One chunk of records is one write (a Parquet row group, an Arrow batch).
+                writer.write(chunk)
+                chunk.clear()
+                ExportJob.objects.filter(pk=job.pk).update(
+                    progress=min(counts["records"] / max(total, 1), 1.0), counts=counts
+                )
+                if on_progress is not None:
+                    on_progress(counts["records"], total)
+
+            records = rows_for(job.layout, schema, _records(dataset, statuses, job.layout == "raw"))
+            for record, rows in records:
+                counts["records"] += 1
+                counts["responses"] += len(record.responses)
+                counts["rows"] += len(rows.rows)
+                counts["dropped"] += 1 if rows.dropped else 0
+                counts["ties"] += rows.ties
+                chunk.extend(rows.rows)
+                if counts["records"] % CHUNK == 0:
+                    flush()
+            if counts["records"] % CHUNK or not counts["records"]:
+                flush()
         if job.file:
             job.file.delete(save=False)
-        name = default_storage.save(f"exports/{dataset.pk}/{job.pk}.{job.format}", File(out))
+        with path.open("rb") as handle:
+            name = default_storage.save(
+                f"exports/{dataset.pk}/{job.pk}{extension}",
+                File(handle),
+                max_length=ExportJob._meta.get_field("file").max_length,
+            )
     ExportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.SUCCEEDED, progress=1.0, counts=counts, file=name, finished_at=timezone.now()
     )

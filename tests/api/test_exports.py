@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from feedback.errors import InvalidData
 from feedback.models import ExportJob
 from feedback.services import datasets as services
+from feedback.services.exports import export_create
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_save_draft, response_submit
 from tests.builders import add_records, comparison_dataset, full_answer
@@ -191,3 +193,113 @@ def test_rl_prompts_selected_by_rating_and_labels(
     )
     assert lines(client, clean) == [{"prompt": "P0"}, {"prompt": "P1"}]
     assert clean["counts"]["dropped"] == 1
+
+
+@pytest.fixture
+def side_by_side(people):
+    """Two responses per prompt and a vote for the better one, or a tie."""
+    dataset = services.dataset_create(workspace=people.workspace_a, name="side-by-side")
+    for name in ("prompt", "response_a", "response_b"):
+        services.field_create(dataset=dataset, name=name)
+    services.question_create(
+        dataset=dataset,
+        name="better",
+        type="label_selection",
+        settings={"options": [{"value": "response_a"}, {"value": "response_b"}, {"value": "tie"}]},
+    )
+    services.question_create(
+        dataset=dataset,
+        name="topic",
+        type="label_selection",
+        required=False,
+        settings={"options": [{"value": "code"}, {"value": "other"}]},
+    )
+    dataset = services.dataset_publish(dataset=dataset)
+    votes = [("response_a", "response_a"), ("response_a", "response_b"), ("tie", "response_b"), ("tie", "tie")]
+    items = [
+        {"external_id": f"s{n}", "fields": {"prompt": f"P{n}", "response_a": f"A{n}", "response_b": f"B{n}"}}
+        for n in range(len(votes))
+    ]
+    records = records_bulk_upsert(dataset=dataset, items=items).records
+    for record, given in zip(records, votes, strict=True):
+        for user, vote in zip((people.labeler_a1, people.labeler_a2), given, strict=True):
+            response_submit(record=record, user=user, values={"better": {"value": vote}})
+    return dataset
+
+
+def test_pairwise_votes_with_a_tie_option_as_preference_pairs(
+    people, api_client_for, side_by_side, django_capture_on_commit_callbacks
+):
+    client = api_client_for(people.admin_a)
+    majority = run_export(
+        client,
+        side_by_side,
+        django_capture_on_commit_callbacks,
+        layout="preference",
+        options={"preference_question": "better", "unification": "majority"},
+    )
+    # s0: a 2-0; s1: 1-1, a tie; s2: b 1-0 (the tie abstains); s3: only ties.
+    assert lines(client, majority) == [
+        {"prompt": "P0", "chosen": "A0", "rejected": "B0"},
+        {"prompt": "P2", "chosen": "B2", "rejected": "A2"},
+    ]
+    assert majority["counts"] == {"records": 4, "responses": 8, "rows": 2, "dropped": 2, "ties": 2}
+    per_labeler = run_export(
+        client,
+        side_by_side,
+        django_capture_on_commit_callbacks,
+        layout="preference",
+        options={"preference_question": "better", "unification": "per_labeler"},
+    )
+    assert [(row["chosen"], row["rejected"]) for row in lines(client, per_labeler)] == [
+        ("A0", "B0"),
+        ("A0", "B0"),
+        ("A1", "B1"),
+        ("B1", "A1"),
+        ("B2", "A2"),
+    ]
+    assert per_labeler["counts"]["ties"] == 1
+
+
+def test_a_bad_preference_question_is_refused_where_it_was_given(people, api_client_for, side_by_side):
+    client = api_client_for(people.admin_a)
+    for options, loc in (
+        ({"preference_question": "nope"}, ["options", "preference_question"]),
+        ({"preference_question": "topic"}, ["options", "preference_question"]),  # its options name no fields
+        ({"preference_question": "better", "tie_value": "same"}, ["options", "preference_question"]),
+        ({"preference_question": "better", "tie_value": 1}, ["options", "tie_value"]),
+    ):
+        refused = client.post(
+            f"/api/v1/datasets/{side_by_side.pk}/exports", {"layout": "preference", "options": options}, format="json"
+        )
+        assert refused.status_code == 422, options
+        assert loc in [error["loc"] for error in refused.json()["errors"]], refused.json()
+    with pytest.raises(InvalidData) as refused:
+        export_create(
+            dataset=side_by_side, user=people.admin_a, layout="preference", options={"preference_question": "nope"}
+        )
+    assert [problem.loc for problem in refused.value.problems] == [("options", "preference_question")]
+    assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("format", "content_type", "filename"),
+    [
+        ("jsonl", "application/jsonl", "comparison-raw.jsonl"),
+        ("parquet", "application/vnd.apache.parquet", "comparison-raw.parquet"),
+        ("hf_dataset", "application/zip", "comparison-raw.hf_dataset.zip"),
+    ],
+)
+def test_downloads_carry_the_formats_content_type_and_file_name(
+    people, api_client_for, django_capture_on_commit_callbacks, format, content_type, filename
+):
+    dataset = comparison_dataset(people.workspace_a)
+    add_records(dataset, 2)
+    client = api_client_for(people.admin_a)
+    job = run_export(client, dataset, django_capture_on_commit_callbacks, layout="raw", format=format)
+    assert job["format"] == format
+    response = client.get(f"/api/v1/exports/{job['id']}/file")
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert ExportJob.objects.get(pk=job["id"]).file.name.endswith(filename.removeprefix("comparison-raw"))

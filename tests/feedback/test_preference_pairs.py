@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedback.exports.preference import pairs_from_ranking, preference_pairs, ranking_from_value
+from feedback.exports.preference import pairs_from_ranking, preference_pairs, ranking_from_value, ranking_from_vote
 
 ONE = {"A": 1, "B": 2, "C": 3}
 TIE_AT_TOP = {"A": 1, "B": 1, "C": 3}
@@ -76,3 +76,43 @@ def test_stored_values_read_as_rankings_and_bad_strategies_are_refused():
         preference_pairs([ONE], unification="vote", mode="all_pairs")
     with pytest.raises(ValueError, match="unknown pair mode"):
         preference_pairs([ONE], unification="mean_rank", mode="some_pairs")
+
+
+# Pairwise votes: a label question whose options name the better of two response fields
+# ("a" or "b" here), or "tie".
+AB = ("a", "b")
+
+
+def votes(*chosen: str) -> list[dict[str, float]]:
+    return [ranking_from_vote(vote, compared=AB, tie_value="tie") for vote in chosen]
+
+
+def test_a_vote_reads_as_a_ranking_of_the_two_and_anything_else_as_no_vote():
+    assert ranking_from_vote("a", compared=AB, tie_value="tie") == {"a": 1.0, "b": 2.0}
+    assert ranking_from_vote("b", compared=AB, tie_value="tie") == {"b": 1.0, "a": 2.0}
+    assert ranking_from_vote("tie", compared=AB, tie_value="tie") == {"a": 1.0, "b": 1.0}
+    assert ranking_from_vote("same", compared=AB, tie_value="same") == {"a": 1.0, "b": 1.0}
+    assert ranking_from_vote("both_bad", compared=AB, tie_value="tie") == {}
+
+
+@pytest.mark.parametrize(
+    ("chosen", "unification", "expected"),
+    [
+        # One pair per labeler who did not choose the tie.
+        (("a", "a", "tie"), "per_labeler", [("a", "b"), ("a", "b")]),
+        (("a", "b"), "per_labeler", [("a", "b"), ("b", "a")]),
+        (("tie", "tie"), "per_labeler", []),
+        # Unified, the side with more votes wins; ties abstain.
+        (("a", "a", "b"), "majority", [("a", "b")]),
+        (("a", "a", "b"), "mean_rank", [("a", "b")]),  # mean ranks a = 4/3, b = 5/3
+        (("b", "tie", "tie"), "majority", [("b", "a")]),
+        (("b", "tie", "tie"), "mean_rank", [("b", "a")]),  # a = 4/3, b = 1
+        # Equal votes are a tie: no pair.
+        (("a", "b"), "majority", []),
+        (("a", "b", "tie"), "mean_rank", []),  # a = b = 4/3
+        (("tie",), "majority", []),
+        (("both_bad",), "mean_rank", []),
+    ],
+)
+def test_pairwise_votes_with_ties(chosen, unification, expected):
+    assert preference_pairs(votes(*chosen), unification=unification, mode="all_pairs") == expected

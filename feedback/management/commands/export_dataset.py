@@ -1,0 +1,120 @@
+"""Export a dataset from the shell, in this process, with a progress bar.
+
+    manage.py export_dataset <dataset-id> --layout preference --format parquet \\
+        --option unification=majority --option threshold=4 --output pairs.parquet
+
+The job is recorded like any other export (it shows in the admin and the API) but is run
+here rather than queued, so no worker is needed and nothing else runs it a second time.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from feedback.errors import InvalidData
+from feedback.exports.layouts import LAYOUTS
+from feedback.management.progress import TerminalProgress
+from feedback.models import Dataset
+from feedback.services.exports import FORMATS, export_create, export_run
+from workspaces import access
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs; a value is read as JSON when it parses (`4`, `true`,
+    `["harmful"]`), else taken as text (`majority`)."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CommandError(f"--option takes KEY=VALUE, got {pair!r}")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+class Command(BaseCommand):
+    help = "Export a dataset to a training-ready file in this process (no worker needed), showing progress."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("dataset_id", help="the dataset's id")
+        parser.add_argument("--layout", required=True, choices=LAYOUTS)
+        parser.add_argument("--format", default="jsonl", choices=FORMATS)
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="an export option, repeatable; VALUE is read as JSON when it parses, else as text",
+        )
+        parser.add_argument("--output", help="copy the finished file here (default: print where it is stored)")
+        parser.add_argument(
+            "--user", help="username recorded as the job's creator; must be an admin of the dataset's workspace"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        export_options = parse_options(options["option"])
+        dataset = self._dataset(options["dataset_id"])
+        user = self._user(options["user"], dataset)
+        try:
+            job = export_create(
+                dataset=dataset,
+                user=user,
+                layout=options["layout"],
+                format=options["format"],
+                options=export_options,
+                queue_run=False,
+            )
+        except InvalidData as error:
+            problems = "\n".join(f"  {problem}" for problem in error.problems)
+            raise CommandError(f"the export was refused:\n{problems}") from error
+        progress = TerminalProgress(self.stdout, "exporting")
+        try:
+            job = export_run(job_id=job.pk, on_progress=progress)
+        except Exception as error:
+            raise CommandError(f"export {job.pk} failed: {error}") from error
+        finally:
+            progress.finish()
+        # In the order the export counts them (the stored JSON keeps no order).
+        order = ["records", "responses", "rows", "dropped", "ties"]
+        names = sorted(job.counts, key=lambda name: order.index(name) if name in order else len(order))
+        counts = ", ".join(f"{job.counts[name]:,} {name}" for name in names)
+        self.stdout.write(f"Export {job.pk} done: {counts}.")
+        if options["output"]:
+            output = Path(options["output"])
+            try:
+                with job.file.open("rb") as source, output.open("wb") as target:
+                    shutil.copyfileobj(source, target)
+            except OSError as error:
+                raise CommandError(f"export {job.pk} is stored as {job.file.name} but not copied: {error}") from error
+            self.stdout.write(f"Wrote {output}")
+        else:
+            self.stdout.write(f"Stored as {job.file.name}")
+
+    def _dataset(self, dataset_id: str) -> Dataset:
+        try:
+            pk = uuid.UUID(dataset_id)
+        except ValueError:
+            raise CommandError(f"{dataset_id!r} is not a dataset id") from None
+        dataset = Dataset.objects.filter(pk=pk).first()
+        if dataset is None:
+            raise CommandError(f"no dataset with id {dataset_id}")
+        return dataset
+
+    def _user(self, username: str | None, dataset: Dataset) -> Any:
+        if username is None:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"no user named {username!r}")
+        if not access.can_export_dataset(user, dataset):
+            raise CommandError(f"{username!r} may not export this dataset (workspace admins only)")
+        return user
