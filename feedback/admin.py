@@ -22,8 +22,10 @@ from feedback import schema
 from feedback.errors import Conflict, InvalidData
 from feedback.models import (
     Dataset,
+    DatasetStatus,
     ExportJob,
     Field,
+    ImportJob,
     JobStatus,
     MetadataProperty,
     Question,
@@ -34,6 +36,7 @@ from feedback.models import (
 )
 from feedback.services import datasets as dataset_services
 from feedback.services.exports import export_create
+from feedback.services.imports import FileTooLarge, import_create
 from feedback.services.records import records_delete
 from workspaces import access
 from workspaces.admin import WorkspaceScopedAdmin
@@ -517,6 +520,135 @@ class ExportJobAdmin(WorkspaceScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+
+class ImportUploadForm(forms.ModelForm):
+    """Upload a file into a dataset; the job is created by `import_create`, which
+    checks the same things as the API (format, size, mapping, published dataset)."""
+
+    mapping = forms.JSONField(
+        required=False,
+        initial=dict,
+        help_text=(
+            'Column → target, e.g. {"question": "field:prompt", "score": "suggestion:quality:score", '
+            '"notes": "ignore"}. Columns named like a field, metadata property or question map by themselves.'
+        ),
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = ["dataset", "file", "format", "mapping", "skip_bad_rows", "split"]
+        help_texts = {
+            "format": "jsonl, csv, parquet or hf_dataset; leave empty to go by the file name.",
+            "split": "For a zipped DatasetDict: the split to import.",
+        }
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["format"].required = False
+        self.fields["dataset"].queryset = access.managed_datasets(request.user, Dataset.objects.all()).filter(
+            status=DatasetStatus.READY
+        )
+        self.job: ImportJob | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        upload, dataset = data.get("file"), data.get("dataset")
+        if upload is None or dataset is None or self.errors:
+            return data
+        try:
+            self.job = import_create(
+                dataset=dataset,
+                user=self.request.user,
+                file=upload,
+                filename=upload.name,
+                format=data.get("format") or None,
+                mapping=data.get("mapping") or {},
+                skip_bad_rows=data.get("skip_bad_rows", False),
+                split=data.get("split") or "",
+            )
+        except InvalidData as error:
+            raise _form_error(error) from None
+        except FileTooLarge as error:
+            raise ValidationError(f"The file is too large: {error}.") from None
+        return data
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(WorkspaceScopedAdmin):
+    """Upload files into datasets and follow the jobs: progress, counts, every row error."""
+
+    list_display = ["source_name", "dataset", "status", "progress_bar", "stored", "error_count", "inserted_at"]
+    list_filter = ["status", "format"]
+    list_select_related = ["dataset", "created_by"]
+    readonly_fields = [
+        "dataset",
+        "source_name",
+        "format",
+        "mapping",
+        "split",
+        "skip_bad_rows",
+        "status",
+        "progress_bar",
+        "counts",
+        "error",
+        "error_count",
+        "row_errors",
+        "created_by",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = ImportUploadForm
+
+        class BoundToRequest(form):  # type: ignore[valid-type, misc]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, request=request, **inner)
+
+        return BoundToRequest
+
+    def get_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
+        return list(ImportUploadForm.Meta.fields) if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: ImportJob, form: Any, change: bool) -> None:
+        # The job was created (and queued) by the form through `import_create`.
+        obj.pk, obj.source_name = form.job.pk, form.job.source_name
+        obj._state.adding = False
+
+    @admin.display(description="progress")
+    def progress_bar(self, job: ImportJob) -> str:
+        return format_html('<progress max="1" value="{}"></progress> {}%', job.progress, round(job.progress * 100))
+
+    @admin.display(description="stored")
+    def stored(self, job: ImportJob) -> int | None:
+        return (job.counts or {}).get("stored")
+
+    @admin.display(description="row errors")
+    def row_errors(self, job: ImportJob) -> str:
+        if not job.errors:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e["row"] or "—", e["column"] or "—", e["reason"]) for e in job.errors),
+        )
+        more = job.error_count - len(job.errors)
+        note = format_html("<p>…and {} more.</p>", more) if more > 0 else ""
+        return format_html(
+            "<table><thead><tr><th>row</th><th>column</th><th>reason</th></tr></thead><tbody>{}</tbody></table>{}",
+            rows,
+            note,
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False

@@ -292,3 +292,58 @@ def test_admin_starts_an_export_and_sees_only_its_workspace_jobs(
     other = ExportJob.objects.get(dataset=theirs)
     assert client.get(reverse("admin:feedback_exportjob_change", args=[other.pk])).status_code == 302
     assert client.get(f"/api/v1/exports/{job.pk}/file").status_code == 200  # the session downloads it
+
+
+def test_admin_uploads_a_file_sees_its_row_errors_and_only_its_workspace_jobs(
+    people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from feedback.models import ImportJob, Record
+
+    settings.MEDIA_ROOT = tmp_path
+    mine = comparison_dataset(people.workspace_a, name="mine")
+    theirs = comparison_dataset(people.workspace_b, name="theirs")
+    client = client_for(people.admin_a)
+    add_url = reverse("admin:feedback_importjob_add")
+    csv_file = b"external_id,question,response-1,response-2,response-3,length\ne1,Hi?,a,b,c,3\ne2,Yo?,a,b,c,lots\n"
+
+    def upload(dataset, **form):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                add_url,
+                {"dataset": str(dataset.pk), "file": SimpleUploadedFile("rows.csv", csv_file), **form},
+                follow=True,
+            )
+
+    form_page = client.get(add_url)
+    assert "mine" in form_page.text and "theirs" not in form_page.text  # only datasets they manage
+    refused = upload(theirs, mapping='{"question": "field:prompt"}')
+    assert "Select a valid choice" in refused.text and not ImportJob.objects.exists()
+    bad_mapping = upload(mine, mapping='{"question": "field:nope"}')
+    assert "is not a target of this dataset" in bad_mapping.text and not ImportJob.objects.exists()
+
+    upload(mine, mapping='{"question": "field:prompt"}')
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.created_by == people.admin_a
+    page = client.get(reverse("admin:feedback_importjob_change", args=[job.pk]))
+    assert "&#x27;lots&#x27; is not an integer" in page.text and "<td>3</td>" in page.text
+
+    upload(mine, mapping='{"question": "field:prompt"}', skip_bad_rows="on")
+    assert Record.objects.filter(dataset=mine).count() == 1
+    listing = client.get(reverse("admin:feedback_importjob_changelist"))
+    assert "rows.csv" in listing.text and ImportJob.objects.filter(dataset=mine).count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        other = import_into(theirs, people.owner)
+    assert "theirs" not in client.get(reverse("admin:feedback_importjob_changelist")).text
+    assert client.get(reverse("admin:feedback_importjob_change", args=[other.pk])).status_code == 302
+
+
+def import_into(dataset, user):
+    import io
+
+    from feedback.services.imports import import_create
+
+    row = b'{"external_id": "t1", "prompt": "p", "response-1": "a", "response-2": "b", "response-3": "c"}\n'
+    return import_create(dataset=dataset, user=user, file=io.BytesIO(row), filename="theirs.jsonl")

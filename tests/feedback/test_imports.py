@@ -370,3 +370,26 @@ def test_a_job_whose_worker_died_resumes_after_its_last_batch_without_duplicates
     assert Record.objects.filter(dataset=dataset).count() == 11
     assert sorted(Record.objects.values_list("fields__prompt", flat=True)) == sorted(r["prompt"] for r in rows)
     assert import_run(job_id=job.pk).counts["stored"] == 11  # a finished job is left as it is
+
+
+def test_the_import_command_reports_progress_and_row_errors(dataset, people, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(jsonl(*(row(n) for n in range(1, 4))))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(jsonl(row(1), row(2, length="x")))
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_records", str(dataset.pk), str(good), "--user", "admin-a", stdout=out, stderr=err)
+
+    assert "importing [####################] 100%" in out.getvalue()
+    assert "3 rows, 3 stored (3 new, 0 updated), 0 bad" in out.getvalue()
+    assert ImportJob.objects.get().created_by == people.admin_a
+    with pytest.raises(CommandError, match="bad rows: nothing was stored"):
+        call_command("import_records", str(dataset.pk), str(bad), stdout=out, stderr=err)
+    assert "row 2, column length: must be an integer" in err.getvalue()
+    with pytest.raises(CommandError, match="may not import"):
+        call_command("import_records", str(dataset.pk), str(good), "--user", "labeler-a1", stdout=out)
+    with pytest.raises(CommandError, match="--mapping is not JSON"):
+        call_command("import_records", str(dataset.pk), str(good), "--mapping", "{", stdout=out)
