@@ -12,13 +12,16 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from feedback import questions as question_rules
-from feedback import schema
+from feedback import schema, selectors
 from feedback.errors import Conflict, InvalidData
 from feedback.models import (
     Dataset,
@@ -41,6 +44,11 @@ from feedback.services.records import records_delete
 from workspaces import access
 from workspaces.admin import WorkspaceScopedAdmin
 from workspaces.models import Membership, Role
+
+
+def job_progress(job: ImportJob | ExportJob) -> str:
+    """A job's progress bar, kept live by job-progress.js while the job runs."""
+    return render_to_string("feedback/_job.html", {"job": job, "job_url": selectors.job_url(job)})
 
 
 def _form_error(error: InvalidData | Conflict) -> ValidationError:
@@ -311,9 +319,32 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     list_display = ["name", "workspace", "status", "min_submitted", "record_count", "inserted_at"]
     list_filter = ["status"]
     search_fields = ["name"]
-    readonly_fields = ["status", "published_at", "last_activity_at"]
+    readonly_fields = ["status", "published_at", "last_activity_at", "jobs"]
     inlines = [FieldInline, QuestionInline, MetadataPropertyInline, VectorSettingsInline]
     actions = ["publish", "export_raw", "export_preference"]
+
+    class Media:
+        js = ["feedloop/job-progress.js"]
+
+    @admin.display(description="imports and exports")
+    def jobs(self, dataset: Dataset) -> str:
+        if dataset.pk is None:
+            return "—"
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse(f"admin:feedback_{job._meta.model_name}_change", args=[job.pk]),
+                    f"import of {job.source_name}" if isinstance(job, ImportJob) else f"{job.layout} export",
+                    job_progress(job),
+                    naturaltime(job.inserted_at),
+                )
+                for job in selectors.recent_jobs(dataset)
+            ),
+        )
+        upload = reverse("admin:feedback_importjob_add") + f"?dataset={dataset.pk}"
+        return format_html('<table>{}</table><p><a href="{}">Import a file…</a></p>', rows, upload)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("workspace").annotate(records_total=Count("records"))
@@ -485,6 +516,9 @@ class RecordAdmin(WorkspaceScopedAdmin):
 class ExportJobAdmin(WorkspaceScopedAdmin):
     """Export jobs with their progress; files download through the job's own page."""
 
+    class Media:
+        js = ["feedloop/job-progress.js"]
+
     list_display = ["dataset", "layout", "format", "status", "progress_bar", "rows", "created_by", "inserted_at"]
     list_filter = ["status", "layout"]
     list_select_related = ["dataset", "created_by"]
@@ -506,7 +540,7 @@ class ExportJobAdmin(WorkspaceScopedAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, job: ExportJob) -> str:
-        return format_html('<progress max="1" value="{}"></progress> {}%', job.progress, round(job.progress * 100))
+        return job_progress(job)
 
     @admin.display(description="rows")
     def rows(self, job: ExportJob) -> int | None:
@@ -582,6 +616,9 @@ class ImportUploadForm(forms.ModelForm):
 class ImportJobAdmin(WorkspaceScopedAdmin):
     """Upload files into datasets and follow the jobs: progress, counts, every row error."""
 
+    class Media:
+        js = ["feedloop/job-progress.js"]
+
     list_display = ["source_name", "dataset", "status", "progress_bar", "stored", "error_count", "inserted_at"]
     list_filter = ["status", "format"]
     list_select_related = ["dataset", "created_by"]
@@ -627,7 +664,7 @@ class ImportJobAdmin(WorkspaceScopedAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, job: ImportJob) -> str:
-        return format_html('<progress max="1" value="{}"></progress> {}%', job.progress, round(job.progress * 100))
+        return job_progress(job)
 
     @admin.display(description="stored")
     def stored(self, job: ImportJob) -> int | None:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from feedback.models import Dataset, Record, RecordStatus, Response, Suggestion
+from feedback.models import Dataset, ExportJob, ImportJob, Record, RecordStatus, Response, Suggestion
 from feedback.search import TEXT_SEARCH_CONFIG, FieldsVector
 from workspaces import access
 
@@ -81,3 +81,15 @@ def records_for_labeler(
         if name in visible and value:
             records = records.filter(**{f"metadata__{name}": value})
     return records.order_by("inserted_at", "id")
+
+
+def recent_jobs(dataset: Dataset, limit: int = 10) -> list[ImportJob | ExportJob]:
+    """The dataset's latest import and export jobs, newest first (for managers' pages)."""
+    imports = list(ImportJob.objects.filter(dataset=dataset).order_by("-inserted_at")[:limit])
+    exports = list(ExportJob.objects.filter(dataset=dataset).order_by("-inserted_at")[:limit])
+    return sorted([*imports, *exports], key=lambda job: job.inserted_at, reverse=True)[:limit]
+
+
+def job_url(job: ImportJob | ExportJob) -> str:
+    """Where a job's status is read (the API, which the pages' progress bars poll)."""
+    return f"/api/v1/{'imports' if isinstance(job, ImportJob) else 'exports'}/{job.pk}"

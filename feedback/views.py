@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from feedback import distribution, selectors
 from feedback.errors import InvalidData, Problem
 from feedback.forms import ACTIONS, question_views, ranking_order, values_from_post
-from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
+from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus
 from feedback.rendering import markdown_html, plain_html
 from feedback.selectors import datasets_for_user
 from feedback.services.records import record_write_by_labeler
@@ -366,5 +366,18 @@ def dataset_browse(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
         "q": text,
         "statuses": selectors.BROWSE_STATUSES,
         "properties": [{"prop": prop, "value": metadata.get(prop.name, "")} for prop in properties],
+        "jobs": _job_items(dataset) if access.can_manage_dataset(request.user, dataset) else [],
     }
     return render(request, "feedback/browse.html", context)
+
+
+def _job_items(dataset: Dataset) -> list[dict[str, Any]]:
+    """The dataset's latest imports and exports, for its managers."""
+    return [
+        {
+            "job": job,
+            "title": f"Import of {job.source_name}" if isinstance(job, ImportJob) else f"{job.layout} export",
+            "url": selectors.job_url(job),
+        }
+        for job in selectors.recent_jobs(dataset)
+    ]
