@@ -7,7 +7,7 @@ sees but may not change answer 403 (a member lacking the role).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -17,9 +17,21 @@ from rest_framework.request import Request
 
 from accounts.models import ApiKey
 from feedback.errors import InvalidData
-from feedback.models import Dataset, Field, MetadataProperty, Question, Record, Response, VectorSettings
+from feedback.models import (
+    Dataset,
+    ExportJob,
+    Field,
+    ImportJob,
+    MetadataProperty,
+    Question,
+    Record,
+    Response,
+    VectorSettings,
+)
 from workspaces import access
 from workspaces.models import Workspace
+
+JobT = TypeVar("JobT", ImportJob, ExportJob)
 
 
 def parse_uuid(value: Any, name: str = "id") -> UUID:
@@ -119,3 +131,12 @@ def get_response(request: Request, response_id: Any) -> Response:
     if response.user_id != request.user.pk and not access.can_see_all_responses(request.user, response.record.dataset):
         raise Http404
     return response
+
+
+def get_managed_job(request: Request, model: type[JobT], job_id: Any, name: str) -> JobT:
+    """An import or export job of a dataset the caller manages; anything else is not found."""
+    managed = access.managed_datasets(request.user, datasets_for(request))
+    job = model.objects.filter(pk=parse_uuid(job_id, name), dataset__in=managed).first()
+    if job is None:
+        raise Http404
+    return job

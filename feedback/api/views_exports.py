@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from feedback.api import docs, inputs
-from feedback.api.lookups import datasets_for, get_dataset, parse_uuid
+from feedback.api.lookups import get_dataset, get_managed_job
 from feedback.exports.writers import FORMATS
 from feedback.models import ExportJob, JobStatus
 from feedback.services import exports as services
@@ -35,15 +35,6 @@ def export_out(job: ExportJob) -> dict:
         "inserted_at": job.inserted_at.isoformat(),
         "updated_at": job.updated_at.isoformat(),
     }
-
-
-def _get_job(request: Request, export_id: str) -> ExportJob:
-    """Jobs of datasets the caller may export; anything else is not found."""
-    managed = access.managed_datasets(request.user, datasets_for(request))
-    job = ExportJob.objects.filter(pk=parse_uuid(export_id, "export_id"), dataset__in=managed).first()
-    if job is None:
-        raise Http404
-    return job
 
 
 @extend_schema(
@@ -76,7 +67,7 @@ def dataset_exports(request: Request, dataset_id: str) -> Response:
 )
 @api_view(["GET"])
 def export_detail(request: Request, export_id: str) -> Response:
-    return Response(export_out(_get_job(request, export_id)))
+    return Response(export_out(get_managed_job(request, ExportJob, export_id, "export_id")))
 
 
 @extend_schema(
@@ -92,7 +83,7 @@ def export_detail(request: Request, export_id: str) -> Response:
 )
 @api_view(["GET"])
 def export_file(request: Request, export_id: str) -> Response | FileResponse:
-    job = _get_job(request, export_id)
+    job = get_managed_job(request, ExportJob, export_id, "export_id")
     if job.status != JobStatus.SUCCEEDED or not job.file:
         return Response({"detail": f"The export is {job.status}; no file yet."}, status=status.HTTP_409_CONFLICT)
     export_format = FORMATS[job.format]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 
 from feedback.api import docs, inputs
 from feedback.api.errors import PayloadTooLarge
-from feedback.api.lookups import datasets_for, get_dataset, parse_uuid
+from feedback.api.lookups import get_dataset, get_managed_job
 from feedback.models import ImportJob
 from feedback.services import imports as services
 from workspaces import access
@@ -104,8 +103,4 @@ def dataset_imports(request: Request, dataset_id: str) -> Response:
 )
 @api_view(["GET"])
 def import_detail(request: Request, import_id: str) -> Response:
-    managed = access.managed_datasets(request.user, datasets_for(request))
-    job = ImportJob.objects.filter(pk=parse_uuid(import_id, "import_id"), dataset__in=managed).first()
-    if job is None:
-        raise Http404
-    return Response(import_out(job))
+    return Response(import_out(get_managed_job(request, ImportJob, import_id, "import_id")))

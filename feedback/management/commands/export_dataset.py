@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from feedback.errors import InvalidData
 from feedback.exports.layouts import LAYOUTS
+from feedback.management.lookups import acting_user, dataset_by_id
 from feedback.management.progress import TerminalProgress
-from feedback.models import Dataset
 from feedback.services.exports import FORMATS, export_create, export_run
 from workspaces import access
 
@@ -62,8 +60,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         export_options = parse_options(options["option"])
-        dataset = self._dataset(options["dataset_id"])
-        user = self._user(options["user"], dataset)
+        dataset = dataset_by_id(options["dataset_id"])
+        user = acting_user(options["user"], dataset, access.can_export_dataset, "export this dataset")
         try:
             job = export_create(
                 dataset=dataset,
@@ -98,23 +96,3 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {output}")
         else:
             self.stdout.write(f"Stored as {job.file.name}")
-
-    def _dataset(self, dataset_id: str) -> Dataset:
-        try:
-            pk = uuid.UUID(dataset_id)
-        except ValueError:
-            raise CommandError(f"{dataset_id!r} is not a dataset id") from None
-        dataset = Dataset.objects.filter(pk=pk).first()
-        if dataset is None:
-            raise CommandError(f"no dataset with id {dataset_id}")
-        return dataset
-
-    def _user(self, username: str | None, dataset: Dataset) -> Any:
-        if username is None:
-            return None
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"no user named {username!r}")
-        if not access.can_export_dataset(user, dataset):
-            raise CommandError(f"{username!r} may not export this dataset (workspace admins only)")
-        return user

@@ -10,17 +10,16 @@ command fails when the import stored nothing.
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from feedback.errors import InvalidData
 from feedback.imports.readers import FORMATS
+from feedback.management.lookups import acting_user, dataset_by_id
 from feedback.management.progress import TerminalProgress
-from feedback.models import Dataset, JobStatus
+from feedback.models import JobStatus
 from feedback.services.imports import FileTooLarge, import_create, import_run
 from workspaces import access
 
@@ -40,8 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="username recorded as the job's creator (a workspace admin)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        dataset = self._dataset(options["dataset_id"])
-        user = self._user(options["user"], dataset)
+        dataset = dataset_by_id(options["dataset_id"])
+        user = acting_user(options["user"], dataset, access.can_import_dataset, "import into this dataset")
         try:
             mapping = json.loads(options["mapping"])
         except json.JSONDecodeError as error:
@@ -89,23 +88,3 @@ class Command(BaseCommand):
         if job.status != JobStatus.SUCCEEDED:
             raise CommandError(f"import {job.pk} failed: {job.error}. {summary}.")
         self.stdout.write(f"Import {job.pk} done: {summary}.")
-
-    def _dataset(self, dataset_id: str) -> Dataset:
-        try:
-            pk = uuid.UUID(dataset_id)
-        except ValueError:
-            raise CommandError(f"{dataset_id!r} is not a dataset id") from None
-        dataset = Dataset.objects.filter(pk=pk).first()
-        if dataset is None:
-            raise CommandError(f"no dataset with id {dataset_id}")
-        return dataset
-
-    def _user(self, username: str | None, dataset: Dataset) -> Any:
-        if username is None:
-            return None
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"no user named {username!r}")
-        if not access.can_import_dataset(user, dataset):
-            raise CommandError(f"{username!r} may not import into this dataset (workspace admins only)")
-        return user
