@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from feedback import questions as question_rules
 from feedback import schema, selectors
 from feedback.errors import Conflict, InvalidData
+from feedback.exports.layouts import LAYOUTS
 from feedback.models import (
     Dataset,
     DatasetStatus,
@@ -38,6 +39,7 @@ from feedback.models import (
     VectorSettings,
 )
 from feedback.services import datasets as dataset_services
+from feedback.services.exports import FORMATS as EXPORT_FORMATS
 from feedback.services.exports import export_create
 from feedback.services.imports import FileTooLarge, import_create
 from feedback.services.records import records_delete
@@ -512,13 +514,100 @@ class RecordAdmin(WorkspaceScopedAdmin):
             records_delete(dataset=dataset, record_ids=ids)
 
 
-@admin.register(ExportJob)
-class ExportJobAdmin(WorkspaceScopedAdmin):
-    """Export jobs with their progress; files download through the job's own page."""
+class JobRequestForm(forms.ModelForm):
+    """Base of the forms that start a job: the job is created by a service in `clean`
+    (`start`), which checks everything the API checks, so the admin can do no more."""
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["dataset"].queryset = access.managed_datasets(request.user, Dataset.objects.all())
+        self.job: ImportJob | ExportJob | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors:
+            try:
+                self.job = self.start(data)
+            except InvalidData as error:
+                raise _form_error(error) from None
+        return data
+
+    def start(self, data: dict[str, Any]) -> ImportJob | ExportJob:
+        raise NotImplementedError
+
+
+class JobAdmin(WorkspaceScopedAdmin):
+    """Jobs are started from their "add" page (`request_form`) and only viewed after."""
+
+    request_form: type[JobRequestForm]
+    readonly_fields: list[str]
 
     class Media:
         js = ["feedloop/job-progress.js"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        base = self.request_form
+
+        class BoundToRequest(base):  # type: ignore[valid-type, misc]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, request=request, **inner)
+
+        return BoundToRequest
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.request_form.Meta.fields) if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The job was created (and queued) by the form's service call.
+        obj.pk = form.job.pk
+        obj._state.adding = False
+
+    @admin.display(description="progress")
+    def progress_bar(self, job: ImportJob | ExportJob) -> str:
+        return job_progress(job)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+
+class ExportRequestForm(JobRequestForm):
+    layout = forms.ChoiceField(choices=[(layout, layout) for layout in LAYOUTS])
+    format = forms.ChoiceField(choices=[(name, name) for name in EXPORT_FORMATS], initial="jsonl")
+    options = forms.JSONField(
+        required=False,
+        initial=dict,
+        help_text=(
+            'e.g. {"unification": "majority", "pair_mode": "best_vs_worst"} for preference pairs, '
+            '{"threshold": 4} for kto, {"statuses": ["submitted", "draft"]} to include drafts. '
+            "The README lists every option."
+        ),
+    )
+
+    class Meta:
+        model = ExportJob
+        fields = ["dataset", "layout", "format", "options"]
+
+    def start(self, data: dict[str, Any]) -> ExportJob:
+        return export_create(
+            dataset=data["dataset"],
+            user=self.request.user,
+            layout=data["layout"],
+            format=data["format"],
+            options=data.get("options") or {},
+        )
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(JobAdmin):
+    """Export jobs with their progress; files download through the job's own page."""
+
+    request_form = ExportRequestForm
     list_display = ["dataset", "layout", "format", "status", "progress_bar", "rows", "created_by", "inserted_at"]
     list_filter = ["status", "layout"]
     list_select_related = ["dataset", "created_by"]
@@ -536,11 +625,6 @@ class ExportJobAdmin(WorkspaceScopedAdmin):
         "started_at",
         "finished_at",
     ]
-    fields = readonly_fields
-
-    @admin.display(description="progress")
-    def progress_bar(self, job: ExportJob) -> str:
-        return job_progress(job)
 
     @admin.display(description="rows")
     def rows(self, job: ExportJob) -> int | None:
@@ -552,16 +636,10 @@ class ExportJobAdmin(WorkspaceScopedAdmin):
             return "—"
         return format_html('<a href="/api/v1/exports/{}/file">Download</a>', job.pk)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False
-
-
-class ImportUploadForm(forms.ModelForm):
-    """Upload a file into a dataset; the job is created by `import_create`, which
-    checks the same things as the API (format, size, mapping, published dataset)."""
+class ImportUploadForm(JobRequestForm):
+    """Upload a file into a dataset (`import_create` checks format, size, mapping and
+    that the dataset is published, as for the API)."""
 
     mapping = forms.JSONField(
         required=False,
@@ -580,23 +658,16 @@ class ImportUploadForm(forms.ModelForm):
             "split": "For a zipped DatasetDict: the split to import.",
         }
 
-    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.request = request
         self.fields["format"].required = False
-        self.fields["dataset"].queryset = access.managed_datasets(request.user, Dataset.objects.all()).filter(
-            status=DatasetStatus.READY
-        )
-        self.job: ImportJob | None = None
+        self.fields["dataset"].queryset = self.fields["dataset"].queryset.filter(status=DatasetStatus.READY)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        upload, dataset = data.get("file"), data.get("dataset")
-        if upload is None or dataset is None or self.errors:
-            return data
+    def start(self, data: dict[str, Any]) -> ImportJob:
+        upload = data["file"]
         try:
-            self.job = import_create(
-                dataset=dataset,
+            return import_create(
+                dataset=data["dataset"],
                 user=self.request.user,
                 file=upload,
                 filename=upload.name,
@@ -605,19 +676,15 @@ class ImportUploadForm(forms.ModelForm):
                 skip_bad_rows=data.get("skip_bad_rows", False),
                 split=data.get("split") or "",
             )
-        except InvalidData as error:
-            raise _form_error(error) from None
         except FileTooLarge as error:
             raise ValidationError(f"The file is too large: {error}.") from None
-        return data
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(WorkspaceScopedAdmin):
+class ImportJobAdmin(JobAdmin):
     """Upload files into datasets and follow the jobs: progress, counts, every row error."""
 
-    class Media:
-        js = ["feedloop/job-progress.js"]
+    request_form = ImportUploadForm
 
     list_display = ["source_name", "dataset", "status", "progress_bar", "stored", "error_count", "inserted_at"]
     list_filter = ["status", "format"]
@@ -640,32 +707,6 @@ class ImportJobAdmin(WorkspaceScopedAdmin):
         "finished_at",
     ]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None:
-            return super().get_form(request, obj, change=change, **kwargs)
-        form = ImportUploadForm
-
-        class BoundToRequest(form):  # type: ignore[valid-type, misc]
-            def __init__(self, *args: Any, **inner: Any) -> None:
-                super().__init__(*args, request=request, **inner)
-
-        return BoundToRequest
-
-    def get_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
-        return list(ImportUploadForm.Meta.fields) if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
-        return [] if obj is None else self.readonly_fields
-
-    def save_model(self, request: HttpRequest, obj: ImportJob, form: Any, change: bool) -> None:
-        # The job was created (and queued) by the form through `import_create`.
-        obj.pk, obj.source_name = form.job.pk, form.job.source_name
-        obj._state.adding = False
-
-    @admin.display(description="progress")
-    def progress_bar(self, job: ImportJob) -> str:
-        return job_progress(job)
-
     @admin.display(description="stored")
     def stored(self, job: ImportJob) -> int | None:
         return (job.counts or {}).get("stored")
@@ -686,6 +727,3 @@ class ImportJobAdmin(WorkspaceScopedAdmin):
             rows,
             note,
         )
-
-    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False

@@ -347,3 +347,33 @@ def import_into(dataset, user):
 
     row = b'{"external_id": "t1", "prompt": "p", "response-1": "a", "response-2": "b", "response-3": "c"}\n'
     return import_create(dataset=dataset, user=user, file=io.BytesIO(row), filename="theirs.jsonl")
+
+
+def test_admin_starts_an_export_with_layout_format_and_options(
+    people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from feedback.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    mine = comparison_dataset(people.workspace_a, name="mine")
+    theirs = comparison_dataset(people.workspace_b, name="theirs")
+    add_records(mine, 3)
+    client = client_for(people.admin_a)
+    add_url = reverse("admin:feedback_exportjob_add")
+
+    def start(dataset, **form):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(add_url, {"dataset": str(dataset.pk), **form}, follow=True)
+
+    assert "theirs" not in client.get(add_url).text
+    assert "Select a valid choice" in start(theirs, layout="raw", format="jsonl", options="{}").text
+    refused = start(mine, layout="kto", format="parquet", options="{}")
+    assert "kto needs a rating threshold" in refused.text and not ExportJob.objects.exists()
+
+    start(mine, layout="raw", format="parquet", options='{"statuses": ["submitted", "draft"]}')
+
+    job = ExportJob.objects.get()
+    assert (job.layout, job.format, job.status, job.created_by) == ("raw", "parquet", "succeeded", people.admin_a)
+    assert job.options["statuses"] == ["submitted", "draft"] and job.counts["rows"] == 3
+    page = client.get(reverse("admin:feedback_exportjob_change", args=[job.pk]))
+    assert f"/api/v1/exports/{job.pk}/file" in page.text and "succeeded 100%" in page.text
