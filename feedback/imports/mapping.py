@@ -17,13 +17,17 @@ never drops data silently.
 CSV cells are text; they are converted by what they feed (numbers for ratings and
 numeric metadata, JSON for chat fields and lists). Typed formats are taken as they are.
 An empty CSV cell is a missing value.
+
+JSONL rows may also come in the API's wire format, `{"external_id", "fields": {...},
+"metadata": {...}, "suggestions": [{"question_name", "value", "score", "agent"}]}`;
+their parts are unfolded into columns named `fields.prompt`, `suggestions.0.value` ….
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,6 +237,52 @@ def _from_text(target: Target, text: str, shape: DatasetShape) -> Any:
     return text
 
 
+WIRE_KEYS = ("fields", "metadata", "suggestions")
+
+
+def _is_wire_part(key: str, value: Any, mapping: ColumnMapping) -> bool:
+    """A nested part of the wire format (`"fields": {...}`) rather than a column of
+    that name: only when nothing in the dataset or the mapping claims the name."""
+    if key not in WIRE_KEYS or key in mapping.explicit or _default_target(key, mapping.shape) is not None:
+        return False
+    return isinstance(value, list) if key == "suggestions" else isinstance(value, Mapping)
+
+
+def _cells(values: Mapping[str, Any], mapping: ColumnMapping) -> Iterator[tuple[str, Target | str | None, Any]]:
+    """(column, target, value) for every cell of a row. Rows in the API's wire format
+    (`{"external_id", "fields": {...}, "metadata": {...}, "suggestions": [...]}`, as
+    JSONL files often are) are unfolded into columns such as `fields.prompt`."""
+    shape = mapping.shape
+    for key, value in values.items():
+        if not _is_wire_part(key, value, mapping):
+            yield key, mapping.target(key), value
+        elif key == "fields":
+            for name, inner in value.items():
+                target = ("field", name) if name in shape.fields else f"no field named {name!r} in this dataset"
+                yield f"fields.{name}", target, inner
+        elif key == "metadata":
+            # Undeclared properties are kept or refused by the dataset's own rule.
+            for name, inner in value.items():
+                yield f"metadata.{name}", ("metadata", str(name)), inner
+        else:
+            for index, suggestion in enumerate(value):
+                yield from _suggestion_cells(index, suggestion, shape)
+
+
+def _suggestion_cells(index: int, suggestion: Any, shape: DatasetShape) -> Iterator[tuple[str, Target | str, Any]]:
+    column = f"suggestions.{index}"
+    if not isinstance(suggestion, Mapping):
+        yield column, "must be an object with question_name, value, score and agent", None
+        return
+    question = suggestion.get("question_name", suggestion.get("question"))
+    if question not in shape.questions:
+        yield column, f"no question named {question!r} in this dataset", None
+        return
+    for part in ("value", "score", "agent"):
+        if part in suggestion:
+            yield f"{column}.{part}", ("suggestion", question, part), suggestion[part]
+
+
 def row_item(values: Mapping[str, Any], mapping: ColumnMapping, *, cells_are_text: bool) -> RowItem:
     """The bulk-upsert item a row becomes (`fields`, `metadata`, `suggestions`, `external_id`)."""
     fields: dict[str, Any] = {}
@@ -242,13 +292,17 @@ def row_item(values: Mapping[str, Any], mapping: ColumnMapping, *, cells_are_tex
     item: dict[str, Any] = {}
     sources: dict[Loc, str] = {}
     problems: list[tuple[str | None, str]] = []
-    for column, value in values.items():
-        target = mapping.target(column)
+    fed: dict[Target, str] = {}
+    for column, target, value in _cells(values, mapping):
         if isinstance(target, str):
             problems.append((column, target))
             continue
         if target is None:
             continue
+        if target in fed:
+            problems.append((column, f"feeds {':'.join(target)} as column {fed[target]!r} does"))
+            continue
+        fed[target] = column
         if cells_are_text and isinstance(value, str):
             if value == "":
                 continue

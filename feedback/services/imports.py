@@ -226,7 +226,9 @@ def _check(job: ImportJob, path: str, report: _Report, on_progress: Progress | N
                 if len(problem.loc) < 2 or problem.loc[0] != "items":
                     raise UnreadableFile(problem.msg) from None  # about the dataset, not a row
                 number, row = batch[int(problem.loc[1])]
-                report.add(number, row.column_for(problem.loc[2:]), problem.msg)
+                column = row.column_for(problem.loc[2:])
+                if column is None or column not in {bad for bad, _ in row.problems}:
+                    report.add(number, column, problem.msg)
         batch.clear()
         batch_ids.clear()
         ImportJob.objects.filter(pk=job.pk).update(progress=fraction / 2, counts={"rows_checked": rows_read})
@@ -249,8 +251,8 @@ def _check(job: ImportJob, path: str, report: _Report, on_progress: Progress | N
             number, row = source.number, row_item(source.values, mapping, cells_are_text=job.format == "csv")
             for column, reason in row.problems:
                 report.add(number, column, reason)
-            if row.problems:
-                continue
+            # A row with bad cells is still validated without them, so that its other
+            # problems are reported too (the bad cells' own columns are not reported twice).
             external_id = row.item.get("external_id")
             if external_id is not None:
                 id_column = id_column or row.sources.get(("external_id",))

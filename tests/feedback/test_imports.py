@@ -393,3 +393,54 @@ def test_the_import_command_reports_progress_and_row_errors(dataset, people, tmp
         call_command("import_records", str(dataset.pk), str(good), "--user", "labeler-a1", stdout=out)
     with pytest.raises(CommandError, match="--mapping is not JSON"):
         call_command("import_records", str(dataset.pk), str(good), "--mapping", "{", stdout=out)
+
+
+def test_jsonl_rows_in_the_wire_format_are_unfolded(dataset, people):
+    wire = {
+        "external_id": "w1",
+        "fields": {"prompt": "p", "response-1": "a", "response-2": "b", "response-3": "c"},
+        "metadata": {"model": "b", "length": 5},
+        "suggestions": [{"question_name": "quality", "value": 5, "score": 0.5, "agent": "m"}],
+    }
+    bad = {
+        "external_id": "w2",
+        "fields": {"prompt": "p", "response-1": "a", "response-2": "b", "response-3": 3, "colour": "red"},
+        "suggestions": [{"question_name": "nope", "value": 1}, {"question_name": "quality", "value": 11}],
+    }
+
+    job = run(dataset, people, jsonl(wire, bad), "wire.jsonl")
+
+    assert errors_of(job) == [
+        (2, "fields.colour", "no field named 'colour' in this dataset"),
+        (2, "suggestions.0", "no question named 'nope' in this dataset"),
+        (2, "fields.response-3", "must be text, got int"),
+    ]
+    fixed = run(dataset, people, jsonl(wire), "wire.jsonl")
+    assert fixed.status == "succeeded"
+    record = Record.objects.get(external_id="w1")
+    assert record.metadata == {"model": "b", "length": 5}
+    assert Suggestion.objects.values_list("value", "score", "agent").get(record=record) == (5, 0.5, "m")
+
+
+def test_a_raw_export_imports_into_another_dataset(dataset, people, django_capture_on_commit_callbacks):
+    from feedback.services.exports import export_create
+
+    first = run(dataset, people, jsonl(*(row(n, quality=3) for n in range(1, 4))), "batch.jsonl")
+    assert first.status == "succeeded"
+    with django_capture_on_commit_callbacks(execute=True):
+        export = export_create(dataset=dataset, user=people.admin_a, layout="raw")
+    export.refresh_from_db()
+    copy = comparison_dataset(people.workspace_a, name="copy")
+
+    job = run(
+        copy,
+        people,
+        export.file.open("rb").read(),
+        "raw.jsonl",
+        mapping={"id": "ignore", "status": "ignore", "responses": "ignore"},
+    )
+
+    assert job.status == "succeeded", job.errors
+    copied = Record.objects.filter(dataset=copy)
+    assert sorted(copied.values_list("external_id", flat=True)) == ["ext-1", "ext-2", "ext-3"]
+    assert Suggestion.objects.filter(record__dataset=copy, value=3).count() == 3
