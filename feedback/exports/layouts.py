@@ -199,10 +199,11 @@ def raw(schema: ExportSchema, record: RecordData) -> Rows:
                 "id": record.id,
                 "external_id": record.external_id,
                 "status": record.status,
-                "fields": dict(record.fields),
-                "metadata": dict(record.metadata or {}),
-                "suggestions": [dict(s) for s in record.suggestions],
-                "responses": [dict(r) for r in record.responses],
+                # As read: every export reads its own fresh copy, so nothing is shared.
+                "fields": record.fields,
+                "metadata": record.metadata or {},
+                "suggestions": record.suggestions,
+                "responses": record.responses,
             }
         ]
     )

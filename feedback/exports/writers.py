@@ -124,10 +124,12 @@ class JsonlWriter:
     """One JSON object per line, structured values kept as they are."""
 
     def __init__(self, path: Path, columns: FileSchema) -> None:
-        self._file = path.open("wb")
+        self._file = path.open("w", encoding="utf-8")
+        self._encode = json.JSONEncoder(ensure_ascii=False).encode
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        self._file.write(b"".join(json.dumps(row, ensure_ascii=False).encode() + b"\n" for row in rows))
+        if rows:
+            self._file.write("\n".join(map(self._encode, rows)) + "\n")
 
     def close(self) -> None:
         self._file.close()

@@ -16,10 +16,11 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Aggregate, F, Field, Func, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -191,8 +192,54 @@ def queue(task_name: str, *args: Any) -> None:
     celery_app.tasks[task_name].delay(*args)
 
 
-def _records(dataset: Dataset, statuses: list[str], with_suggestions: bool) -> Iterator[RecordData]:
-    """Every record of the dataset, in order, in chunks (keyset pagination)."""
+class _JsonAgg(OrderableAggMixin, Aggregate):
+    """`json_agg`: unlike `jsonb_agg`, it keeps each object's keys in the order given."""
+
+    function = "JSON_AGG"
+    template = "%(function)s(%(expressions)s %(order_by)s)"
+    output_field = JSONField()
+
+
+class _JsonObject(Func):
+    """`json_build_object(key, value, …)`: keys stay in the order given."""
+
+    function = "JSON_BUILD_OBJECT"
+    output_field = JSONField()
+
+    def __init__(self, **columns: Any) -> None:
+        super().__init__(*(part for key, value in columns.items() for part in (Value(key), F(value))))
+
+
+def _aggregated(items: QuerySet, **columns: str) -> Subquery:
+    """A record's `items` as one JSON array built in SQL (`null` when there are none):
+    one value to decode per record instead of one per response or suggestion."""
+    rows = items.filter(record=OuterRef("pk")).order_by().values("record")
+    return Subquery(
+        rows.annotate(items=_JsonAgg(_JsonObject(**columns), order_by="inserted_at")).values("items"),
+        # psycopg2 decodes `json` values itself: a field with no converter takes them as they come.
+        output_field=Field(),
+    )
+
+
+def _records(dataset: Dataset, statuses: list[str], raw: bool) -> Iterator[RecordData]:
+    """Every record of the dataset, in order, in chunks (keyset pagination), with the
+    chosen responses; metadata and suggestions only for the `raw` layout, the one that
+    writes them."""
+    # Named apart from the reverse relations `responses` and `suggestions`.
+    columns: dict[str, Any] = {
+        "chosen_responses": _aggregated(
+            Response.objects.filter(status__in=statuses), user="user__username", status="status", values="values"
+        )
+    }
+    if raw:
+        columns["all_suggestions"] = _aggregated(
+            Suggestion.objects.all(),
+            question="question__name",
+            value="value",
+            score="score",
+            agent="agent",
+            type="type",
+        )
     last: tuple[Any, Any] | None = None
     while True:
         records = Record.objects.filter(dataset=dataset).order_by("inserted_at", "id")
@@ -202,38 +249,19 @@ def _records(dataset: Dataset, statuses: list[str], with_suggestions: bool) -> I
             records = records.filter(inserted_at__gte=last[0]).filter(
                 Q(inserted_at__gt=last[0]) | Q(inserted_at=last[0], id__gt=last[1])
             )
-        chunk = list(records.values("id", "external_id", "fields", "metadata", "status", "inserted_at")[:CHUNK])
+        names = ["id", "external_id", "fields", "status", "inserted_at", *(["metadata"] if raw else [])]
+        chunk = list(records.values(*names, **columns)[:CHUNK])
         if not chunk:
             return
-        ids = [row["id"] for row in chunk]
-        responses: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
-        rows = Response.objects.filter(record_id__in=ids, status__in=statuses).order_by("inserted_at")
-        for row in rows.values("record_id", "user__username", "status", "values"):
-            responses[row["record_id"]].append(
-                {"user": row["user__username"], "status": row["status"], "values": row["values"]}
-            )
-        suggestions: dict[Any, list[dict[str, Any]]] = {pk: [] for pk in ids}
-        if with_suggestions:
-            found = Suggestion.objects.filter(record_id__in=ids).order_by("inserted_at")
-            for row in found.values("record_id", "question__name", "value", "score", "agent", "type"):
-                suggestions[row["record_id"]].append(
-                    {
-                        "question": row["question__name"],
-                        "value": row["value"],
-                        "score": row["score"],
-                        "agent": row["agent"],
-                        "type": row["type"],
-                    }
-                )
         for row in chunk:
             yield RecordData(
                 id=str(row["id"]),
                 external_id=row["external_id"],
                 fields=row["fields"],
-                metadata=row["metadata"],
+                metadata=row.get("metadata"),
                 status=row["status"],
-                suggestions=suggestions[row["id"]],
-                responses=responses[row["id"]],
+                suggestions=row.get("all_suggestions") or [],
+                responses=row["chosen_responses"] or [],
             )
         last = (chunk[-1]["inserted_at"], chunk[-1]["id"])
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.runtime import freeze_startup_objects
 from feedback.errors import InvalidData
 from feedback.exports.layouts import LAYOUTS
 from feedback.management.lookups import acting_user, dataset_by_id
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        freeze_startup_objects()
         export_options = parse_options(options["option"])
         dataset = dataset_by_id(options["dataset_id"])
         user = acting_user(options["user"], dataset, access.can_export_dataset, "export this dataset")

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.runtime import freeze_startup_objects
 from feedback.errors import InvalidData
 from feedback.imports.readers import FORMATS
 from feedback.management.lookups import acting_user, dataset_by_id
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="username recorded as the job's creator (a workspace admin)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        freeze_startup_objects()
         dataset = dataset_by_id(options["dataset_id"])
         user = acting_user(options["user"], dataset, access.can_import_dataset, "import into this dataset")
         try:
