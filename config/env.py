@@ -53,3 +53,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if any(not item for item in items):
         raise ImproperlyConfigured(f"{name}={raw!r} has an empty item; separate values with single commas.")
     return items
+
+
+def env_int_list(name: str, default: list[int], *, minimum: int = 0) -> list[int]:
+    items = env_list(name, [str(item) for item in default])
+    try:
+        values = [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={','.join(items)!r} must be whole numbers separated by commas.") from None
+    if any(value < minimum for value in values):
+        raise ImproperlyConfigured(f"{name}: every value must be at least {minimum}.")
+    return values

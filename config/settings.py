@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -203,6 +203,10 @@ FEEDLOOP_API_MAX_BODY_BYTES = env_int("FEEDLOOP_API_MAX_BODY_BYTES", 10 * 1024 *
 FEEDLOOP_IMPORT_MAX_BYTES = env_int("FEEDLOOP_IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)
 FEEDLOOP_IMPORT_MAX_CELL_BYTES = env_int("FEEDLOOP_IMPORT_MAX_CELL_BYTES", 10 * 1024 * 1024, minimum=1024)
 FEEDLOOP_IMPORT_MAX_REPORTED_ERRORS = env_int("FEEDLOOP_IMPORT_MAX_REPORTED_ERRORS", 10_000, minimum=1)
+# Webhook delivery: how long one attempt may take, and the waits (seconds) before each
+# retry of a failed one (Argilla's schedule: three retries, after 10 s, 1 min and 3 min).
+FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS = env_int("FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+FEEDLOOP_WEBHOOK_RETRY_DELAYS = env_int_list("FEEDLOOP_WEBHOOK_RETRY_DELAYS", [10, 60, 180])
 FEEDLOOP_VERSION = "0.1.0"
 
 # OpenAPI schema of /api/v1 at /api/schema, browsable at /api/docs (feedback.api.docs).

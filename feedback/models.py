@@ -341,6 +341,38 @@ class Webhook(TimestampedModel):
         return self.url
 
 
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(TimestampedModel):
+    """One event for one webhook, and how its attempts went. The body is kept as sent,
+    so that every retry sends (and signs) exactly the same bytes."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    body = models.TextField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-inserted_at"]
+        indexes = [models.Index(fields=["webhook", "-inserted_at"], name="delivery_webhook_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.webhook_id}"
+
+    @property
+    def message_id(self) -> str:
+        # The same on every attempt, as Standard Webhooks asks, so receivers can drop repeats.
+        return f"msg_{self.pk.hex}"
+
+
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"

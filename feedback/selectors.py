@@ -10,7 +10,17 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from feedback.models import Dataset, ExportJob, ImportJob, Record, RecordStatus, Response, Suggestion
+from feedback.models import (
+    Dataset,
+    ExportJob,
+    ImportJob,
+    Record,
+    RecordStatus,
+    Response,
+    Suggestion,
+    Webhook,
+    WebhookDelivery,
+)
 from feedback.search import TEXT_SEARCH_CONFIG, FieldsVector
 from workspaces import access
 
@@ -93,3 +103,8 @@ def recent_jobs(dataset: Dataset, limit: int = 10) -> list[ImportJob | ExportJob
 def job_url(job: ImportJob | ExportJob) -> str:
     """Where a job's status is read (the API, which the pages' progress bars poll)."""
     return f"/api/v1/{'imports' if isinstance(job, ImportJob) else 'exports'}/{job.pk}"
+
+
+def recent_deliveries(webhook: Webhook, limit: int = 20) -> list[WebhookDelivery]:
+    """A webhook's latest deliveries (and pings), newest first."""
+    return list(WebhookDelivery.objects.filter(webhook=webhook).order_by("-inserted_at")[:limit])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
 
-from feedback.services import exports, imports
+from celery import shared_task
+from django.conf import settings
+
+from feedback.services import exports, imports, webhooks
 
 
 @shared_task(name="feedback.tasks.run_export", acks_late=True)
@@ -18,3 +21,19 @@ def run_import(job_id: str) -> str:
     """Check and store the file of one import job (a finished job is left as it is; a
     job whose worker died resumes after its last stored batch)."""
     return imports.import_run(job_id=job_id).status
+
+
+@shared_task(name="feedback.tasks.deliver_webhook", bind=True, acks_late=True, max_retries=None)
+def deliver_webhook(self: Any, delivery_id: str) -> None:
+    """One attempt at a webhook delivery; a failed one is retried after each of
+    FEEDLOOP_WEBHOOK_RETRY_DELAYS, then given up (the delivery row says why)."""
+    delays = settings.FEEDLOOP_WEBHOOK_RETRY_DELAYS
+    if self.request.is_eager:
+        # No broker (the quick try): the attempts follow each other at once, here.
+        for attempt in range(len(delays) + 1):
+            if webhooks.webhook_deliver(delivery_id=delivery_id, last_attempt=attempt == len(delays)):
+                return
+    retries = self.request.retries
+    done = webhooks.webhook_deliver(delivery_id=delivery_id, last_attempt=retries >= len(delays))
+    if not done:
+        raise self.retry(countdown=delays[retries])

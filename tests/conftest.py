@@ -11,6 +11,8 @@ from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace
 
+pytest_plugins = ["tests.webhook_receiver"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:

@@ -53,7 +53,7 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 # ---------------------------------------------------------------------------
-# Answers: the shapes of `feedback.api.shapes`
+# Answers: the shapes of `feedback.shapes`
 
 
 class _Stamps(serializers.Serializer):
@@ -408,6 +408,7 @@ _ERRORS: dict[int, tuple[type[serializers.Serializer], str]] = {
     413: (ErrorOut, "The body is over the size limit, or there are too many items."),
     415: (ErrorOut, "The body is not JSON."),
     422: (ValidationErrorOut, "Well-formed but invalid: `errors` says where and why."),
+    502: (ErrorOut, "A remote endpoint (a webhook's URL) did not take the request: `detail` says why."),
 }
 
 

@@ -57,6 +57,7 @@ urlpatterns = [
     path("imports/<str:import_id>", imports.import_detail),
     path("webhooks", webhooks.webhooks),
     path("webhooks/<str:webhook_id>", webhooks.webhook_detail),
+    path("webhooks/<str:webhook_id>/ping", webhooks.webhook_ping),
     path("version", records.version),
     path("status", records.status_view),
 ]

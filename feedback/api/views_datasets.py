@@ -11,7 +11,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback.api import docs, inputs, shapes
+from feedback import shapes
+from feedback.api import docs, inputs
 from feedback.api.lookups import (
     datasets_for,
     get_dataset,

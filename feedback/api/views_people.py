@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from accounts import services as people
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import ApiKey, User
-from feedback.api import docs, inputs, shapes
+from feedback import shapes
+from feedback.api import docs, inputs
 from feedback.api.lookups import get_managed_workspace, get_workspace, key_workspace_id, parse_uuid, workspaces_for
 from feedback.errors import Conflict, InvalidData
 from workspaces import access

@@ -13,8 +13,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback import distribution, search, selectors
-from feedback.api import docs, inputs, shapes
+from feedback import distribution, search, selectors, shapes
+from feedback.api import docs, inputs
 from feedback.api.errors import printable
 from feedback.api.lookups import datasets_for, get_dataset, get_record, get_response, parse_uuid, require_manager
 from feedback.errors import InvalidData, Problem

@@ -10,10 +10,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback.api import docs, inputs, shapes
+from feedback import shapes
+from feedback.api import docs, inputs
 from feedback.api.inputs import read
 from feedback.api.lookups import key_workspace_id, parse_uuid
-from feedback.models import Webhook
+from feedback.models import DeliveryStatus, Webhook
 from feedback.services import webhooks as services
 from workspaces import access
 
@@ -78,3 +79,27 @@ def webhook_detail(request: Request, webhook_id: str) -> Response:
     shape = shapes.webhook_out(webhook)
     services.webhook_delete(webhook=webhook)
     return Response(shape)
+
+
+@extend_schema(
+    operation_id="webhooks_ping",
+    summary="Send a ping event to the webhook now (owners)",
+    description=(
+        "Answers 204 when the endpoint took the ping (a 2xx answer), 502 with what went wrong otherwise. "
+        "Disabled webhooks can be pinged too. The attempt is listed with the webhook's deliveries in the admin."
+    ),
+    tags=["webhooks"],
+    parameters=[docs.path("webhook_id")],
+    request=None,
+    responses={204: docs.NO_CONTENT, **docs.errors(401, 403, 404, 422, 502)},
+)
+@api_view(["POST"])
+def webhook_ping(request: Request, webhook_id: str) -> Response:
+    _require_owner(request)
+    webhook = Webhook.objects.filter(pk=parse_uuid(webhook_id, "webhook_id")).first()
+    if webhook is None:
+        raise Http404
+    delivery = services.webhook_ping(webhook=webhook)
+    if delivery.status != DeliveryStatus.DELIVERED:
+        return Response({"detail": f"The ping was not delivered: {delivery.error}"}, status=status.HTTP_502_BAD_GATEWAY)
+    return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,13 +1,15 @@
-"""Helpers shared by the services: model-field validation and unique-name conflicts."""
+"""Helpers shared by the services: model-field validation, unique-name conflicts, queueing tasks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
+from config.celery import app as celery_app
 from feedback.errors import Conflict, InvalidData, Problem
 from feedback.storable import text_problem
 
@@ -37,3 +39,9 @@ def unique_name(description: str) -> Iterator[None]:
             yield
     except IntegrityError:
         raise Conflict(f"{description} already exists") from None
+
+
+def queue(task_name: str, *args: Any) -> None:
+    """Queue a task by name (tasks import the services, not the other way round);
+    `delay` runs it in-process when no broker is configured."""
+    celery_app.tasks[task_name].delay(*args)

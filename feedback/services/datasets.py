@@ -34,7 +34,9 @@ from feedback.models import (
 )
 from feedback.services._common import unique_name, validate_model_fields
 from feedback.services.responses import record_status_for
+from feedback.services.webhooks import webhook_notify
 from feedback.storable import json_problems
+from feedback.webhooks import dataset_data
 from workspaces.models import Workspace
 
 DATASET_EDITABLE = (
@@ -70,6 +72,7 @@ def dataset_create(*, workspace: Workspace, name: str, **options: Any) -> Datase
     validate_model_fields(dataset)
     with unique_name(f"a dataset named {name!r} in this workspace"):
         dataset.save()
+    webhook_notify("dataset.created", lambda: [dataset_data(dataset)])
     return dataset
 
 
@@ -91,7 +94,10 @@ def dataset_update(*, dataset: Dataset, **changes: Any) -> Dataset:
     with unique_name(f"a dataset named {dataset.name!r} in this workspace"):
         dataset.save()
     if overlap_changed:
+        # Records whose status changes here send no record events (as in Argilla 2.8,
+        # which only re-derives them in a background job); `dataset.updated` says why.
         Record.objects.filter(dataset=dataset).update(status=record_status_for(dataset.min_submitted))
+    webhook_notify("dataset.updated", lambda: [dataset_data(dataset)])
     return dataset
 
 
@@ -111,12 +117,15 @@ def dataset_publish(*, dataset: Dataset) -> Dataset:
     dataset.status = DatasetStatus.READY
     dataset.published_at = timezone.now()
     dataset.save(update_fields=["status", "published_at", "updated_at"])
+    webhook_notify("dataset.published", lambda: [dataset_data(dataset)])
     return dataset
 
 
 @transaction.atomic
 def dataset_delete(*, dataset: Dataset) -> None:
-    """Delete the dataset with its schema, records, suggestions and responses."""
+    """Delete the dataset with its schema, records, suggestions and responses.
+    `dataset.deleted` carries the dataset as it was; its records send no events."""
+    webhook_notify("dataset.deleted", lambda: [dataset_data(dataset)])
     Dataset.objects.filter(pk=dataset.pk).delete()
 
 

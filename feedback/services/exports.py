@@ -23,12 +23,12 @@ from django.db import transaction
 from django.db.models import Aggregate, F, Field, Func, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from feedback.errors import InvalidData, Problem
 from feedback.exports.layouts import ExportSchema, RecordData, check_options, rows_for
 from feedback.exports.writers import FORMATS as FILE_FORMATS
 from feedback.exports.writers import file_schema, writer_for
 from feedback.models import Dataset, ExportJob, JobStatus, Question, Record, Response, ResponseStatus, Suggestion
+from feedback.services._common import queue
 
 FORMATS = tuple(FILE_FORMATS)
 CHUNK = 1000
@@ -184,12 +184,6 @@ def export_create(
     if queue_run:
         transaction.on_commit(lambda: queue(RUN_EXPORT_TASK, str(job.pk)))
     return job
-
-
-def queue(task_name: str, *args: Any) -> None:
-    """Queue a task by name (tasks import the services, not the other way round);
-    `delay` runs it in-process when no broker is configured."""
-    celery_app.tasks[task_name].delay(*args)
 
 
 class _JsonAgg(OrderableAggMixin, Aggregate):

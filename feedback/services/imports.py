@@ -37,7 +37,7 @@ from feedback.errors import InvalidData, Problem
 from feedback.imports.mapping import ColumnMapping, DatasetShape, RowItem, row_item
 from feedback.imports.readers import FORMATS, Reader, UnreadableFile, format_for, open_reader
 from feedback.models import Dataset, ImportJob, JobStatus
-from feedback.services.exports import queue
+from feedback.services._common import queue
 from feedback.services.records import records_bulk_check, records_bulk_upsert
 
 RUN_IMPORT_TASK = "feedback.tasks.run_import"

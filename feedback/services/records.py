@@ -25,9 +25,20 @@ from django.utils import timezone
 from feedback import questions as question_rules
 from feedback import schema
 from feedback.errors import Conflict, InvalidData, Loc, Problem
-from feedback.models import Dataset, Question, Record, Response, ResponseStatus, Suggestion, SuggestionType
+from feedback.models import (
+    Dataset,
+    Question,
+    Record,
+    RecordStatus,
+    Response,
+    ResponseStatus,
+    Suggestion,
+    SuggestionType,
+)
 from feedback.services.responses import refresh_record_status, response_save, touch_dataset_activity
+from feedback.services.webhooks import webhook_listeners, webhook_notify
 from feedback.storable import text_problem
+from feedback.webhooks import dataset_data, record_data, records_data, response_data
 from workspaces import access
 
 EXTERNAL_ID_MAX = 500
@@ -329,12 +340,12 @@ def _store_suggestions(items: list[_Item], now: Any) -> list[Suggestion]:
     return to_create
 
 
-def _store_responses(items: list[_Item], now: Any) -> tuple[set[UUID], list[Response]]:
+def _store_responses(items: list[_Item], now: Any) -> tuple[set[UUID], list[Response], list[Response]]:
     """Upsert responses; returns the ids of records whose submitted count may change, and
-    the responses created."""
+    the responses created and changed."""
     wanted = {(item.record.pk, r["user"].pk): r for item in items for r in item.responses}
     if not wanted:
-        return set(), []
+        return set(), [], []
     record_ids = sorted({record_id for record_id, _ in wanted})
     # Lock in a fixed order: labelers may be answering these records right now.
     list(Record.objects.select_for_update().filter(id__in=record_ids).order_by("id").values_list("id", flat=True))
@@ -350,7 +361,7 @@ def _store_responses(items: list[_Item], now: Any) -> tuple[set[UUID], list[Resp
             to_create.append(
                 Response(
                     record_id=record_id,
-                    user_id=user_id,
+                    user=data["user"],
                     values=data["values"],
                     status=data["status"],
                     submitted_at=now if submits else None,
@@ -368,7 +379,7 @@ def _store_responses(items: list[_Item], now: Any) -> tuple[set[UUID], list[Resp
             to_update.append(current)
     Response.objects.bulk_create(to_create, batch_size=1000)
     Response.objects.bulk_update(to_update, ["values", "status", "submitted_at", "updated_at"], batch_size=1000)
-    return recount, to_create
+    return recount, to_create, to_update
 
 
 def _validate_batch(dataset: Dataset, items: Sequence[Any], create_only: bool) -> list[_Item]:
@@ -443,18 +454,20 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
                 record.updated_at = now
             Record.objects.bulk_update(changed, ["fields", "metadata", "vectors", "updated_at"], batch_size=1000)
             created_suggestions = _store_suggestions(validated, now)
-            recount, created_responses = _store_responses(validated, now)
+            recount, created_responses, updated_responses = _store_responses(validated, now)
             refresh_record_status(dataset=dataset, record_ids=recount)
             touch_dataset_activity(dataset.pk)
+            records = [item.record for item in validated]
+            statuses_before = {record.pk: record.status for record in records}
+            if recount:
+                fresh = Record.objects.filter(id__in=recount).values_list("id", "status", "submitted_count")
+                by_id = {record.pk: record for record in records}
+                for record_id, status, count in fresh:
+                    by_id[record_id].status, by_id[record_id].submitted_count = status, count
+            _notify_upserted(dataset, validated, statuses_before, created_responses, updated_responses)
     except IntegrityError:
         raise Conflict("another request wrote records with the same external ids at the same time; retry") from None
 
-    records = [item.record for item in validated]
-    if recount:
-        fresh = Record.objects.filter(id__in=recount).values_list("id", "status", "submitted_count")
-        by_id = {record.pk: record for record in records}
-        for record_id, status, count in fresh:
-            by_id[record_id].status, by_id[record_id].submitted_count = status, count
     # New records hold exactly what was just created; only updated ones are read back.
     suggestions: dict[UUID, list[Suggestion]] = {record.pk: [] for record in records}
     responses: dict[UUID, list[Response]] = {record.pk: [] for record in records}
@@ -475,10 +488,57 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
     )
 
 
+UPSERT_EVENTS = ("record.created", "record.updated", "record.completed", "response.created", "response.updated")
+
+
+def _notify_upserted(
+    dataset: Dataset,
+    validated: list[_Item],
+    statuses_before: dict[UUID, str],
+    created_responses: list[Response],
+    updated_responses: list[Response],
+) -> None:
+    """`record.created` for new records, `record.updated` for changed ones (their data or
+    their status), `record.completed` for those the batch's responses completed, then
+    `response.created` / `response.updated` for the responses the batch wrote."""
+    listeners = webhook_listeners()
+    if not set(UPSERT_EVENTS) & listeners.keys():
+        return
+    shape = dataset_data(dataset)
+    new = [item.record for item in validated if item.is_new]
+    old = [item.record for item in validated if not item.is_new]
+    changed = [
+        item.record
+        for item in validated
+        if not item.is_new and (item.changed or item.record.status != statuses_before[item.record.pk])
+    ]
+    completed = [
+        record
+        for record in [*new, *old]
+        if record.status == RecordStatus.COMPLETED and statuses_before[record.pk] != RecordStatus.COMPLETED
+    ]
+    webhook_notify("record.created", lambda: records_data(new, shape), listeners)
+    webhook_notify("record.updated", lambda: records_data(changed, shape), listeners)
+    webhook_notify("record.completed", lambda: records_data(completed, shape), listeners)
+    if {"response.created", "response.updated"} & listeners.keys():
+        records = {item.record.pk: record_data(item.record, shape) for item in validated}
+        users = {r["user"].pk: r["user"] for item in validated for r in item.responses}
+        for event, responses in (("response.created", created_responses), ("response.updated", updated_responses)):
+            for response in responses:
+                response.user = users[response.user_id]
+            webhook_notify(event, lambda rs=responses: [response_data(r, records[r.record_id]) for r in rs], listeners)
+
+
 @transaction.atomic
 def records_delete(*, dataset: Dataset, record_ids: Sequence[UUID]) -> int:
-    """Delete records of `dataset` (ids of other datasets are ignored); returns how many."""
-    _deleted, by_model = Record.objects.filter(dataset=dataset, id__in=list(record_ids)).delete()
+    """Delete records of `dataset` (ids of other datasets are ignored); returns how many.
+    `record.deleted` carries each record as it was."""
+    records = Record.objects.filter(dataset=dataset, id__in=list(record_ids))
+    listeners = webhook_listeners()
+    if "record.deleted" in listeners:
+        before = records_data(records.select_for_update(), dataset_data(dataset))
+        webhook_notify("record.deleted", lambda: before, listeners)
+    _deleted, by_model = records.delete()
     return by_model.get(Record._meta.label, 0)
 
 
@@ -524,6 +584,7 @@ def record_write_by_labeler(
     if problems:
         raise InvalidData(problems)
     record = Record.objects.create(dataset=dataset, fields=cleaned, created_by=user)
+    webhook_notify("record.created", lambda: [record_data(record, dataset_data(dataset))])
     return response_save(
         record=record, user=user, values=values, status=status, time_spent_seconds=time_spent_seconds, context=context
     )

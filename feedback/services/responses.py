@@ -22,7 +22,9 @@ from feedback.distribution import release_lease
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import clean_response_values
+from feedback.services.webhooks import Listeners, webhook_listeners, webhook_notify
 from feedback.storable import json_problems
+from feedback.webhooks import dataset_data, record_data, response_data
 
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
@@ -100,6 +102,7 @@ def response_save(
             raise InvalidData([Problem(("context",), "must be an object")])
         if problems := json_problems(dict(context), ("context",)):
             raise InvalidData(problems)
+    event = "response.created" if response is None else "response.updated"
     if response is None:
         response = Response(record=record, user=user)
     was_submitted = response.status == ResponseStatus.SUBMITTED
@@ -114,9 +117,11 @@ def response_save(
     response.save()
     if status != ResponseStatus.DRAFT:
         release_lease(record=record, user=user)
+    status_before = record.status
     if was_submitted or status == ResponseStatus.SUBMITTED:
         refresh_record_status(dataset=dataset, record_ids=[record.pk])
     touch_dataset_activity(dataset.pk)
+    _notify(record, status_before, event, response)
     return response
 
 
@@ -163,6 +168,40 @@ def response_discard(
 def response_delete(*, response: Response) -> None:
     """Delete a response and recount its record."""
     record = Record.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=response.record_id)
+    listeners = webhook_listeners()
+    # The event carries the response as it was, so its shape is taken before it goes.
+    before = response_data(response, _record_shape(record)) if "response.deleted" in listeners else None
     deleted, _ = Response.objects.filter(pk=response.pk).delete()
     if deleted:
         refresh_record_status(dataset=record.dataset, record_ids=[record.pk])
+        _notify(record, record.status, "response.deleted", None, listeners, deleted_shape=before)
+
+
+def _record_shape(record: Record) -> dict[str, Any]:
+    return record_data(record, dataset_data(record.dataset))
+
+
+def _notify(
+    record: Record,
+    status_before: str,
+    event: str,
+    response: Response | None,
+    listeners: Listeners | None = None,
+    deleted_shape: dict[str, Any] | None = None,
+) -> None:
+    """Webhook events of a response change: the response's own, then `record.updated`
+    when the record's status changed and `record.completed` when it became completed
+    (once per completion, not on every later response)."""
+    listeners = webhook_listeners() if listeners is None else listeners
+    if not {event, "record.updated", "record.completed"} & listeners.keys():
+        return
+    record.refresh_from_db(fields=["status", "submitted_count", "updated_at"])
+    shape = _record_shape(record)
+    if record.status != status_before:
+        webhook_notify("record.updated", lambda: [shape], listeners)
+        if record.status == RecordStatus.COMPLETED:
+            webhook_notify("record.completed", lambda: [shape], listeners)
+    if deleted_shape is not None:
+        webhook_notify(event, lambda: [deleted_shape], listeners)
+    elif response is not None:
+        webhook_notify(event, lambda: [response_data(response, shape)], listeners)

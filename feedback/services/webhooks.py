@@ -1,19 +1,42 @@
-"""Webhook subscriptions: create, change, delete. (Delivery comes with its own module.)"""
+"""Webhooks: subscriptions (create, change, delete), events, delivery and ping.
+
+When something happens, the service that did it calls `webhook_notify` inside its
+transaction: one `WebhookDelivery` row per listening webhook and object, holding the
+event's body as it will be sent (`feedback.webhooks`), is stored with the change itself
+and queued once it commits. An event nobody listens to costs one query and builds
+nothing. The task `deliver_webhook` makes the attempts (`webhook_deliver`): a 2xx answer
+delivers; anything else (another status, a redirect, a timeout, a refused connection)
+is retried after each of FEEDLOOP_WEBHOOK_RETRY_DELAYS, then the delivery is failed.
+Delivery is at least once: `webhook-id` is the same on every attempt, so receivers can
+drop repeats.
+"""
 
 from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Sequence
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
+from feedback import webhooks as events
 from feedback.errors import InvalidData, Problem
-from feedback.models import WEBHOOK_EVENTS, Webhook
+from feedback.models import WEBHOOK_EVENTS, DeliveryStatus, Webhook, WebhookDelivery
+from feedback.services._common import queue
 from feedback.storable import text_problem
+
+DELIVER_WEBHOOK_TASK = "feedback.tasks.deliver_webhook"
+Listeners = dict[str, list[Webhook]]
 
 _url_validator = URLValidator(schemes=["http", "https"])
 
@@ -23,7 +46,7 @@ def _new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def _clean(*, url: Any = None, events: Any = None, description: Any = None) -> list[Problem]:
+def webhook_problems(*, url: Any = None, events: Any = None, description: Any = None) -> list[Problem]:
     problems: list[Problem] = []
     if url is not None:
         try:
@@ -50,7 +73,7 @@ def _clean(*, url: Any = None, events: Any = None, description: Any = None) -> l
 
 @transaction.atomic
 def webhook_create(*, url: str, events: Sequence[str], description: str | None = None) -> Webhook:
-    problems = _clean(url=url, events=events, description=description)
+    problems = webhook_problems(url=url, events=events, description=description)
     if problems:
         raise InvalidData(problems)
     return Webhook.objects.create(url=url, events=list(events), description=description or "", secret=_new_secret())
@@ -65,7 +88,7 @@ def webhook_update(
     enabled: bool | None = None,
     description: str | None = None,
 ) -> Webhook:
-    problems = _clean(url=url, events=events, description=description)
+    problems = webhook_problems(url=url, events=events, description=description)
     if enabled is not None and not isinstance(enabled, bool):
         problems.append(Problem(("enabled",), "must be true or false"))
     if problems:
@@ -85,3 +108,106 @@ def webhook_update(
 @transaction.atomic
 def webhook_delete(*, webhook: Webhook) -> None:
     webhook.delete()
+
+
+def webhook_listeners() -> Listeners:
+    """The enabled webhooks by the events they listen to (one query)."""
+    listeners: Listeners = defaultdict(list)
+    for webhook in Webhook.objects.filter(enabled=True):
+        for event in webhook.events:
+            listeners[event].append(webhook)
+    return listeners
+
+
+def webhook_notify(
+    event: str, data: Callable[[], Iterable[dict[str, Any]]], listeners: Listeners | None = None
+) -> None:
+    """Record `event` for every webhook listening to it, one delivery per object that
+    `data` gives, and queue the deliveries once the transaction commits. `data` is only
+    called when someone listens. Pass `listeners` when one change makes several events."""
+    if listeners is None:
+        listeners = webhook_listeners()
+    webhooks = listeners.get(event)
+    if not webhooks:
+        return
+    now = timezone.now()
+    bodies = [events.envelope(event, now, item) for item in data()]
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(webhook=webhook, event=event, body=body) for webhook in webhooks for body in bodies]
+    )
+    ids = [str(delivery.pk) for delivery in deliveries]
+    transaction.on_commit(lambda: [queue(DELIVER_WEBHOOK_TASK, delivery_id) for delivery_id in ids])
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is the endpoint's answer (a failure), not somewhere to post again."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(webhook: Webhook, message_id: str, body: str) -> tuple[int | None, str]:
+    """Send one signed request; returns the answer's status (None when there was no
+    answer) and what went wrong, if anything."""
+    timestamp = int(time.time())
+    # The URL was checked to be http(s) when the webhook was saved.
+    request = urllib.request.Request(  # noqa: S310
+        webhook.url,
+        data=body.encode(),
+        method="POST",
+        headers=events.headers(webhook.secret, message_id, timestamp, body),
+    )
+    try:
+        with _opener.open(request, timeout=settings.FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS) as answer:
+            return answer.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, f"the endpoint answered {error.code}"
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return None, f"no answer from the endpoint: {reason}"[:2000]
+
+
+def _attempt(delivery: WebhookDelivery, *, last: bool) -> bool:
+    """Make one attempt and record it; True when the endpoint took the event."""
+    status, error = _post(delivery.webhook, delivery.message_id, delivery.body)
+    delivered = status is not None and 200 <= status < 300
+    now = timezone.now()
+    if delivered:
+        outcome = DeliveryStatus.DELIVERED
+    else:
+        outcome = DeliveryStatus.FAILED if last else DeliveryStatus.PENDING
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=F("attempts") + 1,
+        response_status=status,
+        error=error,
+        status=outcome,
+        delivered_at=now if delivered else None,
+        updated_at=now,
+    )
+    return delivered
+
+
+def webhook_deliver(*, delivery_id: Any, last_attempt: bool) -> bool:
+    """One attempt at a queued delivery. Returns True when nothing is left to do
+    (delivered, given up, or no longer wanted), False when it should be retried."""
+    delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return True
+    if not delivery.webhook.enabled:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, error="the webhook was disabled before delivery", updated_at=timezone.now()
+        )
+        return True
+    return _attempt(delivery, last=last_attempt) or last_attempt
+
+
+def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:
+    """Send a `ping` event now (even to a disabled webhook) and return how it went."""
+    body = events.envelope("ping", timezone.now(), {"agent": "feedloop", "version": settings.FEEDLOOP_VERSION})
+    delivery = WebhookDelivery.objects.create(webhook=webhook, event="ping", body=body)
+    _attempt(delivery, last=True)
+    delivery.refresh_from_db()
+    return delivery

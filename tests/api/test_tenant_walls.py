@@ -152,7 +152,7 @@ class TenantB:
 
 
 @pytest.fixture
-def tenant_b(people: People, settings, tmp_path) -> TenantB:
+def tenant_b(people: People, settings, tmp_path, receiver) -> TenantB:
     settings.MEDIA_ROOT = tmp_path
     published = comparison_dataset(people.workspace_b, name="b-published")
     records = add_records(published, 3)
@@ -172,7 +172,8 @@ def tenant_b(people: People, settings, tmp_path) -> TenantB:
         response=response,
         suggestion=Suggestion.objects.get(record=records[1]),
         api_key=api_key,
-        webhook=webhook_create(url="https://hooks.example.test/feedloop", events=["dataset.created"]),
+        # A real endpoint: the owner's control ping must be taken.
+        webhook=webhook_create(url=receiver.url, events=["dataset.created"]),
         export=export_run(job_id=export_create(dataset=published, user=people.owner, layout="raw").pk),
         import_job=import_run(
             job_id=import_create(
@@ -280,6 +281,7 @@ WALL_CASES: dict[tuple[str, str], WallCase] = {
         organisation_wide=True, body=lambda b, p: {"url": "https://attacker.example.test/", "enabled": True}
     ),
     ("webhooks/<str:webhook_id>", "DELETE"): WallCase(organisation_wide=True),
+    ("webhooks/<str:webhook_id>/ping", "POST"): WallCase(organisation_wide=True),
     ("datasets/<str:dataset_id>/exports", "POST"): WallCase(body=lambda b, p: {"layout": "raw"}),
     ("exports/<str:export_id>", "GET"): WallCase(),
     ("exports/<str:export_id>/file", "GET"): WallCase(),

@@ -46,3 +46,25 @@ def test_only_owners_see_webhooks(people, api_client_for):
     assert limited.get("/api/v1/webhooks").status_code == 403
     webhook.refresh_from_db()
     assert webhook.enabled is True
+
+
+def test_ping_is_for_owners_only_and_unknown_webhooks_are_404(people, api_client_for, receiver):
+    webhook = Webhook.objects.create(url=receiver.url, events=["record.created"], secret="whsec_c2VjcmV0")
+    for user in (people.admin_a, people.labeler_a1, people.outsider):
+        assert api_client_for(user).post(f"/api/v1/webhooks/{webhook.id}/ping").status_code == 403
+    assert (
+        api_client_for(people.owner, workspace=people.workspace_a)
+        .post(f"/api/v1/webhooks/{webhook.id}/ping")
+        .status_code
+        == 403
+    )
+    assert not receiver.requests
+    owner = api_client_for(people.owner)
+    assert owner.post("/api/v1/webhooks/00000000-0000-0000-0000-000000000000/ping").status_code == 404
+    assert owner.post("/api/v1/webhooks/not-an-id/ping").status_code in (404, 422)
+    assert owner.post(f"/api/v1/webhooks/{webhook.id}/ping").status_code == 204
+    receiver.answers = [500]
+    failed = owner.post(f"/api/v1/webhooks/{webhook.id}/ping")
+    assert (
+        failed.status_code == 502 and failed.json()["detail"] == "The ping was not delivered: the endpoint answered 500"
+    )

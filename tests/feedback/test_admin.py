@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from feedback.models import Dataset, Question
+from feedback.models import Dataset, Question, Webhook
 from feedback.services.responses import response_submit
 from tests.builders import add_records, comparison_dataset, full_answer
 from workspaces import access
@@ -377,3 +377,34 @@ def test_admin_starts_an_export_with_layout_format_and_options(
     assert job.options["statuses"] == ["submitted", "draft"] and job.counts["rows"] == 3
     page = client.get(reverse("admin:feedback_exportjob_change", args=[job.pk]))
     assert f"/api/v1/exports/{job.pk}/file" in page.text and "succeeded 100%" in page.text
+
+
+def test_owners_manage_webhooks_in_the_admin_and_see_their_deliveries(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    # A workspace admin gets no webhook pages; a labeler gets no admin at all.
+    assert client_for(people.admin_a).get(reverse("admin:feedback_webhook_changelist")).status_code == 403
+    assert client_for(people.labeler_a1).get(reverse("admin:feedback_webhook_changelist")).status_code == 302
+    client = client_for(people.owner)
+    refused = client.post(
+        reverse("admin:feedback_webhook_add"), {"url": "ftp://example.com/in", "events": ["record.created"]}
+    )
+    assert refused.status_code == 200 and not Webhook.objects.exists()
+    added = client.post(
+        reverse("admin:feedback_webhook_add"),
+        {"url": receiver.url, "events": ["record.created", "dataset.deleted"], "enabled": "on", "description": "CI"},
+    )
+    assert added.status_code == 302, added.text
+    webhook = Webhook.objects.get()
+    assert webhook.events == ["record.created", "dataset.deleted"] and webhook.secret.startswith("whsec_")
+    with django_capture_on_commit_callbacks(execute=True):
+        add_records(comparison_dataset(people.workspace_a), 1)
+    receiver.answers = [404]
+    pinged = client.post(
+        reverse("admin:feedback_webhook_changelist"),
+        {"action": "ping", "_selected_action": [str(webhook.pk)]},
+        follow=True,
+    )
+    assert "did not take the ping: the endpoint answered 404" in pinged.text
+    page = client.get(reverse("admin:feedback_webhook_change", args=[webhook.pk])).text
+    assert "record.created" in page and "delivered" in page and "the endpoint answered 404" in page

@@ -31,6 +31,9 @@ def celery_worker(transactional_db, tmp_path, settings) -> Iterator[subprocess.P
         "CELERY_BROKER_URL": BROKER,
         "FEEDLOOP_STORAGE_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        # Webhook retries after 1 s, 2 s and 1 s rather than minutes.
+        "FEEDLOOP_WEBHOOK_RETRY_DELAYS": "1,2,1",
+        "FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS": "2",
     }
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""Response shapes of the API (the Argilla v1 wire format), built as plain dicts.
+"""The Argilla v1 wire shapes of our objects, as plain dicts: API answers and webhook events.
 
 Record lists can hold a thousand records with their responses and suggestions, so the
 shapes are plain functions over prefetched rows: no per-row query, no serializer
