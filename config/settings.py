@@ -207,6 +207,8 @@ FEEDLOOP_IMPORT_MAX_REPORTED_ERRORS = env_int("FEEDLOOP_IMPORT_MAX_REPORTED_ERRO
 # retry of a failed one (Argilla's schedule: three retries, after 10 s, 1 min and 3 min).
 FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS = env_int("FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 FEEDLOOP_WEBHOOK_RETRY_DELAYS = env_int_list("FEEDLOOP_WEBHOOK_RETRY_DELAYS", [10, 60, 180])
+# Finished deliveries older than this are deleted as new ones finish (the admin's history).
+FEEDLOOP_WEBHOOK_KEEP_DAYS = env_int("FEEDLOOP_WEBHOOK_KEEP_DAYS", 30, minimum=1)
 FEEDLOOP_VERSION = "0.1.0"
 
 # OpenAPI schema of /api/v1 at /api/schema, browsable at /api/docs (feedback.api.docs).

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -201,7 +202,18 @@ def webhook_deliver(*, delivery_id: Any, last_attempt: bool) -> bool:
             status=DeliveryStatus.FAILED, error="the webhook was disabled before delivery", updated_at=timezone.now()
         )
         return True
-    return _attempt(delivery, last=last_attempt) or last_attempt
+    done = _attempt(delivery, last=last_attempt) or last_attempt
+    if done:
+        _forget_old_deliveries(delivery.webhook_id)
+    return done
+
+
+def _forget_old_deliveries(webhook_id: Any) -> None:
+    """Delete the webhook's finished deliveries older than FEEDLOOP_WEBHOOK_KEEP_DAYS, so
+    the history stays bounded without a scheduler (usually none: one indexed look)."""
+    cutoff = timezone.now() - timedelta(days=settings.FEEDLOOP_WEBHOOK_KEEP_DAYS)
+    old = WebhookDelivery.objects.filter(webhook_id=webhook_id, inserted_at__lt=cutoff)
+    old.exclude(status=DeliveryStatus.PENDING).delete()
 
 
 def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:

@@ -9,9 +9,11 @@ retries, is in tests/workers/test_webhook_worker.py.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from standardwebhooks import Webhook as StandardWebhook
 
 from feedback.models import DeliveryStatus, Record, Response, WebhookDelivery
@@ -269,3 +271,18 @@ def test_ping(people, receiver):
     assert (delivery.event, delivery.status, delivery.response_status) == ("ping", "delivered", 200)
     receiver.answers = [404]
     assert webhook_ping(webhook=webhook).error == "the endpoint answered 404"
+
+
+def test_finished_deliveries_are_kept_for_the_configured_days(people, receiver, committed, settings):
+    settings.FEEDLOOP_WEBHOOK_KEEP_DAYS = 7
+    dataset = comparison_dataset(people.workspace_a)
+    webhook = webhook_create(url=receiver.url, events=["record.created"])
+    long_ago = timezone.now() - timedelta(days=8)
+    old_done = WebhookDelivery.objects.create(webhook=webhook, event="record.created", body="{}", status="delivered")
+    old_pending = WebhookDelivery.objects.create(webhook=webhook, event="record.created", body="{}")
+    recent = WebhookDelivery.objects.create(webhook=webhook, event="record.created", body="{}", status="failed")
+    WebhookDelivery.objects.filter(pk__in=[old_done.pk, old_pending.pk]).update(inserted_at=long_ago)
+    with committed():
+        add_records(dataset, 1)
+    left = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert old_done.pk not in left and {old_pending.pk, recent.pk} < left and len(left) == 3
