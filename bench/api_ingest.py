@@ -30,19 +30,10 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 import requests
+from benchdb import DB_NAME, SERVER, reset_database, text, vacuum
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "feedloop_bench"
-SERVER = "postgres://postgres@127.0.0.1:5432"
 PORT = 8765
-WORDS = (
-    "model answer prompt reward ranking helpful honest harmless context summary explain "
-    "python data training label feedback response question clear detail example"
-).split()
-
-
-def text(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words))
 
 
 def make_rows(count: int, seed: int = 7) -> list[dict]:
@@ -69,15 +60,6 @@ def make_rows(count: int, seed: int = 7) -> list[dict]:
         }
         for n in range(count)
     ]
-
-
-def reset_database() -> None:
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DB_NAME}")
-    admin.close()
 
 
 def django_setup(env: dict[str, str]) -> None:
@@ -242,14 +224,6 @@ def page_through(dataset_id: str, key: str, expected: int) -> float:
     if seen != expected:
         raise SystemExit(f"paged {seen} records, expected {expected}")
     return time.perf_counter() - started
-
-
-def vacuum() -> None:
-    connection = psycopg2.connect(f"{SERVER}/{DB_NAME}")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    connection.close()
 
 
 def main() -> None:

@@ -43,10 +43,9 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.extras
+from benchdb import DB_NAME, SERVER, drop_database, reset_database, text, vacuum
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "feedloop_bench"
-SERVER = "postgres://postgres@127.0.0.1:5432"
 PASSWORD = "bench-password-123"  # noqa: S105 (users of a throwaway database)
 ADMIN = "bench-admin"
 ANNOTATORS = ("bench-labeler-1", "bench-labeler-2")
@@ -55,14 +54,6 @@ RESPONSES = ("response-1", "response-2", "response-3")
 IMPORT_RATIO_TARGET = 0.30
 EXPORT_RATIO_TARGET = 0.50
 PEAK_MB_TARGET = 300
-WORDS = (
-    "model answer prompt reward ranking helpful honest harmless context summary explain "
-    "python data training label feedback response question clear detail example"
-).split()
-
-
-def text(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words))
 
 
 def write_jsonl(path: Path, count: int, seed: int = 7) -> int:
@@ -84,23 +75,6 @@ def write_jsonl(path: Path, count: int, seed: int = 7) -> int:
             }
             file.write(json.dumps(row) + "\n")
     return path.stat().st_size
-
-
-def reset_database() -> None:
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DB_NAME}")
-    admin.close()
-
-
-def drop_database() -> None:
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin.close()
 
 
 def child_env(env: dict[str, str]) -> dict[str, str]:
@@ -380,14 +354,6 @@ def export_floor(dataset_id: str, path: Path, with_suggestions: bool) -> tuple[f
     elapsed = time.perf_counter() - started
     connection.close()
     return elapsed, rows
-
-
-def vacuum() -> None:
-    connection = psycopg2.connect(f"{SERVER}/{DB_NAME}")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    connection.close()
 
 
 def verdict(ok: bool) -> str:
