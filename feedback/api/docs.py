@@ -263,6 +263,38 @@ class UsersProgressOut(serializers.Serializer):
     users = UserProgressOut(many=True)
 
 
+class AgreementOut(serializers.Serializer):
+    metric = serializers.CharField(help_text="krippendorff_alpha")
+    level = serializers.ChoiceField(choices=["nominal", "interval"])
+    value = serializers.FloatField(allow_null=True, help_text="None when nothing is pairable or nothing varies")
+    units = serializers.IntegerField(help_text="records (or record options) with two answers or more")
+    pairable_values = serializers.IntegerField()
+
+
+class QuestionMetricsOut(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField()
+    answered_records = serializers.IntegerField()
+    agreement = AgreementOut(allow_null=True)
+    unified = serializers.DictField(
+        allow_null=True, help_text="the strategy and the distribution of each record's unified answer"
+    )
+
+
+class AnnotatorMetricsOut(ResponseCountsOut):
+    user_id = serializers.UUIDField()
+    username = serializers.CharField()
+    time_spent_seconds = serializers.FloatField()
+    seconds_per_submission = serializers.FloatField(allow_null=True)
+
+
+class MetricsOut(serializers.Serializer):
+    records = ProgressOut()
+    responses = ResponseCountsOut()
+    questions = QuestionMetricsOut(many=True)
+    annotators = AnnotatorMetricsOut(many=True)
+
+
 class ErrorOut(serializers.Serializer):
     detail = serializers.CharField()
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("datasets/<str:dataset_id>", datasets.dataset_detail),
     path("datasets/<str:dataset_id>/publish", datasets.dataset_publish),
     path("datasets/<str:dataset_id>/progress", datasets.dataset_progress),
+    path("datasets/<str:dataset_id>/metrics", datasets.dataset_metrics),
     path("datasets/<str:dataset_id>/users/progress", datasets.dataset_users_progress),
     path("datasets/<str:dataset_id>/fields", datasets.dataset_fields),
     path("datasets/<str:dataset_id>/questions", datasets.dataset_questions),

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback import shapes
+from feedback import selectors, shapes
 from feedback.api import docs, inputs
 from feedback.api.lookups import (
     datasets_for,
@@ -145,6 +145,24 @@ def dataset_progress(request: Request, dataset_id: str) -> Response:
     return Response(
         {"total": counts["total"], "completed": counts["completed"], "pending": counts["total"] - counts["completed"]}
     )
+
+
+@extend_schema(
+    operation_id="datasets_metrics",
+    summary="Agreement per question, unified answers and annotators' counts and time (managers)",
+    description=(
+        "Krippendorff's alpha per question over submitted responses (interval for ratings and ranks, nominal for "
+        "labels), the distribution of each record's unified answer (median rating, majority label, majority per "
+        "label, best mean rank), and per annotator the responses by status and the time spent."
+    ),
+    tags=["datasets"],
+    parameters=[docs.path("dataset_id")],
+    responses={200: docs.MetricsOut, **docs.errors(401, 403, 404, 422)},
+)
+@api_view(["GET"])
+def dataset_metrics(request: Request, dataset_id: str) -> Response:
+    dataset = get_dataset(request, dataset_id, manage=True)
+    return Response(selectors.dataset_metrics(dataset))
 
 
 @extend_schema(

@@ -283,6 +283,7 @@ def test_the_answers_conform_to_the_schema(schema, people, api_client_for):
     check(labeler, "POST", "/api/v1/me/responses/bulk", mixed, status=200)
     check(admin, "GET", f"{base}/progress", status=200)
     check(admin, "GET", f"{base}/users/progress", status=200)
+    check(admin, "GET", f"{base}/metrics", status=200)
     check(labeler, "DELETE", f"/api/v1/responses/{response['id']}", status=200)
     check(admin, "DELETE", f"/api/v1/records/{record_id}", status=200)
     check(admin, "DELETE", f"{base}/records?ids={bulk['items'][1]['id']}", status=204)

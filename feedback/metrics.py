@@ -1,0 +1,189 @@
+"""Dataset metrics: inter-annotator agreement and the distribution of unified answers.
+
+Agreement is Krippendorff's alpha, computed from a coincidence matrix that is filled
+one unit (a record, or a record's option for rankings and multi-label questions) at a
+time, so memory holds the matrix (values x values), never the dataset:
+
+    alpha = 1 - (n - 1) * sum(o_ck * d(c, k)) / sum(n_c * n_k * d(c, k))
+
+with o_ck the coincidences of values c and k within units (each pair of a unit with m
+values weighs 1 / (m - 1)), n_c their margins, n the pairable values, and d the
+metric's squared difference: nominal (0 if equal, else 1) or interval ((c - k)^2).
+Units with fewer than two values are not pairable and count for nothing. Alpha is 1
+for perfect agreement, 0 for agreement at chance, below 0 for systematic disagreement;
+it is undefined (None) when there are no pairable values or no variation at all.
+
+Per question type:
+* `rating`: interval alpha over the ratings of each record;
+* `label_selection`: nominal alpha over the chosen label of each record;
+* `multi_label_selection`: nominal alpha over "chosen or not" for each (record, label);
+* `ranking`: interval alpha over the rank given to each (record, option);
+* `text` and `span`: no agreement (free text, or spans needing alignment).
+
+Unified answers (one per record, over its submitted responses) follow the exports'
+strategies: the median rating, the majority label (a tie has none), each label chosen
+by a majority of the record's labelers, and the option with the best mean rank.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from statistics import fmean, median
+from typing import Any
+
+NOMINAL, INTERVAL = "nominal", "interval"
+LEVELS = {"rating": INTERVAL, "label_selection": NOMINAL, "multi_label_selection": NOMINAL, "ranking": INTERVAL}
+TIE = "(tie)"
+
+
+@dataclass
+class Agreement:
+    """Krippendorff's alpha, accumulated unit by unit."""
+
+    level: str
+    coincidences: defaultdict[tuple[Hashable, Hashable], float] = field(default_factory=lambda: defaultdict(float))
+    units: int = 0
+
+    def add_unit(self, values: Sequence[Hashable]) -> None:
+        m = len(values)
+        if m < 2:
+            return
+        self.units += 1
+        counts = Counter(values)
+        for c, n_c in counts.items():
+            for k, n_k in counts.items():
+                pairs = n_c * (n_c - 1) if c == k else n_c * n_k
+                if pairs:
+                    self.coincidences[(c, k)] += pairs / (m - 1)
+
+    def _distance(self, c: Any, k: Any) -> float:
+        if self.level == NOMINAL:
+            return 0.0 if c == k else 1.0
+        return float(c - k) ** 2
+
+    @property
+    def pairable_values(self) -> int:
+        return round(sum(self.coincidences.values()))
+
+    def alpha(self) -> float | None:
+        margins: defaultdict[Hashable, float] = defaultdict(float)
+        for (c, _), count in self.coincidences.items():
+            margins[c] += count
+        n = sum(margins.values())
+        if n <= 1:
+            return None
+        observed = sum(count * self._distance(c, k) for (c, k), count in self.coincidences.items())
+        expected = sum(n_c * n_k * self._distance(c, k) for c, n_c in margins.items() for k, n_k in margins.items())
+        if expected == 0:
+            return None  # every value the same: agreement is not measurable
+        return 1.0 - (n - 1) * observed / expected
+
+    def report(self) -> dict[str, Any]:
+        alpha = self.alpha()
+        return {
+            "metric": "krippendorff_alpha",
+            "level": self.level,
+            "value": None if alpha is None else round(alpha, 4),
+            "units": self.units,
+            "pairable_values": self.pairable_values,
+        }
+
+
+@dataclass
+class QuestionMetrics:
+    """One question's agreement and unified answers, fed one record (the submitted
+    answers to it) at a time."""
+
+    name: str
+    type: str
+    options: list[Any]  # the option values of labels, multi-labels and rankings
+    agreement: Agreement | None = None
+    unified: Counter = field(default_factory=Counter)
+    answered_records: int = 0
+    rating_sum: float = 0.0
+    rank_sums: defaultdict[Any, float] = field(default_factory=lambda: defaultdict(float))
+    rank_counts: Counter = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        if self.type in LEVELS:
+            self.agreement = Agreement(LEVELS[self.type])
+
+    def add_record(self, answers: list[Any]) -> None:
+        if not answers:
+            return
+        self.answered_records += 1
+        if self.type == "rating":
+            ratings = [float(answer) for answer in answers]
+            self.agreement.add_unit(ratings)  # type: ignore[union-attr]
+            self.rating_sum += fmean(ratings)
+            self.unified[_number_key(median(ratings))] += 1
+        elif self.type == "label_selection":
+            self.agreement.add_unit(answers)  # type: ignore[union-attr]
+            self.unified[_majority(answers)] += 1
+        elif self.type == "multi_label_selection":
+            chosen = [set(answer) for answer in answers]
+            for option in self.options:
+                marks = [option in labels for labels in chosen]
+                self.agreement.add_unit(marks)  # type: ignore[union-attr]
+                if sum(marks) * 2 > len(marks):
+                    self.unified[option] += 1
+        elif self.type == "ranking":
+            self._add_rankings([{item["value"]: float(item["rank"]) for item in answer} for answer in answers])
+
+    def _add_rankings(self, rankings: list[dict[Any, float]]) -> None:
+        means = {}
+        for option in self.options:
+            ranks = [ranking[option] for ranking in rankings if option in ranking]
+            self.agreement.add_unit(ranks)  # type: ignore[union-attr]
+            if ranks:
+                means[option] = fmean(ranks)
+                self.rank_sums[option] += means[option]
+                self.rank_counts[option] += 1
+        if means:
+            best = min(means.values())
+            winners = [option for option, mean in means.items() if mean == best]
+            self.unified[winners[0] if len(winners) == 1 else None] += 1
+
+    def report(self) -> dict[str, Any]:
+        shape: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "answered_records": self.answered_records,
+            "agreement": self.agreement.report() if self.agreement else None,
+            "unified": None,
+        }
+        if self.type == "rating":
+            mean = round(self.rating_sum / self.answered_records, 4) if self.answered_records else None
+            shape["unified"] = {"strategy": "median", "mean": mean, "distribution": _ordered(self.unified)}
+        elif self.type == "label_selection":
+            shape["unified"] = {"strategy": "majority", "distribution": _ordered(self.unified)}
+        elif self.type == "multi_label_selection":
+            counts = {str(option): self.unified[option] for option in self.options}
+            shape["unified"] = {"strategy": "majority per label", "distribution": counts}
+        elif self.type == "ranking":
+            mean_rank = {
+                str(option): round(self.rank_sums[option] / self.rank_counts[option], 4)
+                for option in self.options
+                if self.rank_counts[option]
+            }
+            shape["unified"] = {"strategy": "mean_rank", "first": _ordered(self.unified), "mean_rank": mean_rank}
+        return shape
+
+
+def _majority(answers: Iterable[Any]) -> Any:
+    """The most chosen answer, or None when the most chosen ones tie."""
+    ranked = Counter(answers).most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
+
+
+def _number_key(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _ordered(counts: Counter) -> dict[str, int]:
+    """Counts by answer, most frequent first; records without a majority under TIE."""
+    return {(TIE if answer is None else str(answer)): n for answer, n in counts.most_common()}
