@@ -23,13 +23,14 @@ stored (text, or the messages).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import fmean, median
 from typing import Any
 
 from feedback.exports.preference import (
     PAIR_MODES,
-    UNIFICATIONS,
     preference_pairs,
     ranking_from_value,
     ranking_from_vote,
@@ -52,6 +53,10 @@ class ExportSchema:
     completion_field: str | None = None
     threshold: float | None = None
     per_labeler: bool = False
+    # Several labelers' ratings of one record: their `mean` or their `median`.
+    rating_unification: str = "mean"
+    # A label counts for a record when a `majority` of its labelers chose it, or `any` one.
+    label_unification: str = "majority"
     min_rating: float | None = None
     label_question: str | None = None
     require_labels: Sequence[str] = ()
@@ -162,13 +167,17 @@ def preference(schema: ExportSchema, record: RecordData) -> Rows:
     return Rows(rows)
 
 
+def _unified_rating(schema: ExportSchema, ratings: list[float]) -> float:
+    return median(ratings) if schema.rating_unification == "median" else fmean(ratings)
+
+
 def kto(schema: ExportSchema, record: RecordData) -> Rows:
     prompt = _prompt(schema, record)
     completion = record.fields.get(schema.completion_field) if schema.completion_field else None
     ratings = [float(value) for value in _answers(record, schema.rating_question)]
     if prompt is None or completion is None or not ratings or schema.threshold is None:
         return Rows([], dropped="no prompt, completion or rating")
-    scores = ratings if schema.per_labeler else [sum(ratings) / len(ratings)]
+    scores = ratings if schema.per_labeler else [_unified_rating(schema, ratings)]
     if schema.prompt_is_chat:
         prompt = _messages(prompt)
     completion = _completion(schema, completion)
@@ -181,15 +190,24 @@ def rl_prompts(schema: ExportSchema, record: RecordData) -> Rows:
         return Rows([], dropped="no prompt")
     if schema.min_rating is not None:
         ratings = [float(value) for value in _answers(record, schema.rating_question)]
-        if not ratings or sum(ratings) / len(ratings) < schema.min_rating:
+        if not ratings or _unified_rating(schema, ratings) < schema.min_rating:
             return Rows([], dropped="rating below the minimum")
     if schema.require_labels or schema.exclude_labels:
-        chosen: set[str] = set()
-        for value in _answers(record, schema.label_question):
-            chosen |= set(value) if isinstance(value, list) else {value}
+        chosen = _unified_labels(schema, _answers(record, schema.label_question), voters=len(record.responses))
         if not set(schema.require_labels) <= chosen or chosen & set(schema.exclude_labels):
             return Rows([], dropped="labels do not match")
     return Rows([{"prompt": _messages(prompt) if schema.prompt_is_chat else prompt}])
+
+
+def _unified_labels(schema: ExportSchema, answers: list[Any], voters: int) -> set[str]:
+    """The labels that count for a record: those a majority of its `voters` (the
+    responses taken, whether or not they answered this optional question) chose, or with
+    `any`, those at least one chose."""
+    votes: Counter[str] = Counter()
+    for value in answers:
+        votes.update(set(value) if isinstance(value, list) else {value})
+    needed = 1 if schema.label_unification == "any" else voters // 2 + 1
+    return {label for label, count in votes.items() if count >= needed}
 
 
 def raw(schema: ExportSchema, record: RecordData) -> Rows:
@@ -225,13 +243,33 @@ def rows_for(layout: str, schema: ExportSchema, records: Iterator[RecordData]) -
         yield record, builder(schema, record)
 
 
+# How several labelers' answers to one record are unified, per layout (the first is the
+# default): rankings or votes for `preference`, ratings for `kto` and `rl_prompts`.
+UNIFICATIONS_BY_LAYOUT = {
+    "preference": ("mean_rank", "majority", "per_labeler"),
+    "kto": ("mean", "median", "per_labeler"),
+    "rl_prompts": ("mean", "median"),
+}
+LABEL_UNIFICATIONS = ("majority", "any")
+
+
+def default_unification(layout: str) -> str | None:
+    return UNIFICATIONS_BY_LAYOUT.get(layout, (None,))[0]
+
+
 def check_options(layout: str, options: Mapping[str, Any]) -> list[str]:
     """What is wrong with an export's options (empty when they are fine)."""
     problems = []
     if layout not in LAYOUTS:
         problems.append(f"layout must be one of {list(LAYOUTS)}")
-    if options.get("unification", "mean_rank") not in UNIFICATIONS:
-        problems.append(f"unification must be one of {list(UNIFICATIONS)}")
+    allowed = UNIFICATIONS_BY_LAYOUT.get(layout, ())
+    if "unification" in options and options["unification"] not in allowed:
+        if allowed:
+            problems.append(f"unification must be one of {list(allowed)} for {layout}")
+        else:
+            problems.append(f"unification does not apply to {layout}: each answer makes its own row")
+    if options.get("label_unification", "majority") not in LABEL_UNIFICATIONS:
+        problems.append(f"label_unification must be one of {list(LABEL_UNIFICATIONS)}")
     if options.get("pair_mode", "all_pairs") not in PAIR_MODES:
         problems.append(f"pair_mode must be one of {list(PAIR_MODES)}")
     return problems

@@ -24,7 +24,7 @@ from django.db.models import Aggregate, F, Field, Func, JSONField, OuterRef, Q, 
 from django.utils import timezone
 
 from feedback.errors import InvalidData, Problem
-from feedback.exports.layouts import ExportSchema, RecordData, check_options, rows_for
+from feedback.exports.layouts import ExportSchema, RecordData, check_options, default_unification, rows_for
 from feedback.exports.writers import FORMATS as FILE_FORMATS
 from feedback.exports.writers import file_schema, writer_for
 from feedback.models import Dataset, ExportJob, JobStatus, Question, Record, Response, ResponseStatus, Suggestion
@@ -65,6 +65,8 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
             "ranking_question", [n for n, q in questions.items() if q.type == "ranking"], "ranking question"
         ),
         unification=options.get("unification", "mean_rank"),
+        rating_unification=options.get("unification", "mean"),
+        label_unification=options.get("label_unification", "majority"),
         pair_mode=options.get("pair_mode", "all_pairs"),
         rating_question=pick(
             "rating_question", [n for n, q in questions.items() if q.type == "rating"], "rating question"
@@ -173,6 +175,11 @@ def export_create(
     if problems:
         raise InvalidData(problems)
     options["statuses"] = _statuses(options)
+    # The job records the strategy it used, chosen or by default.
+    if (unification := default_unification(layout)) is not None:
+        options.setdefault("unification", unification)
+    if layout == "rl_prompts":
+        options.setdefault("label_unification", "majority")
     job = ExportJob.objects.create(
         workspace_id=dataset.workspace_id,
         dataset=dataset,

@@ -303,3 +303,46 @@ def test_downloads_carry_the_formats_content_type_and_file_name(
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert ExportJob.objects.get(pk=job["id"]).file.name.endswith(filename.removeprefix("comparison-raw"))
+
+
+def test_rl_prompts_count_a_label_by_majority_or_by_any_labeler(
+    people, api_client_for, evaluation, django_capture_on_commit_callbacks
+):
+    client = api_client_for(people.admin_a)
+    # P1: one of its two labelers chose "unhelpful": not a majority.
+    by_majority = run_export(
+        client,
+        evaluation,
+        django_capture_on_commit_callbacks,
+        layout="rl_prompts",
+        options={"exclude_labels": ["unhelpful"]},
+    )
+    assert lines(client, by_majority) == [{"prompt": "P0"}, {"prompt": "P1"}, {"prompt": "P2"}]
+    assert by_majority["options"]["label_unification"] == "majority"
+    assert by_majority["options"]["unification"] == "mean"
+    strict = run_export(
+        client,
+        evaluation,
+        django_capture_on_commit_callbacks,
+        layout="rl_prompts",
+        options={"exclude_labels": ["unhelpful"], "label_unification": "any"},
+    )
+    assert lines(client, strict) == [{"prompt": "P0"}, {"prompt": "P2"}]
+
+
+@pytest.mark.parametrize(
+    ("layout", "options", "message"),
+    [
+        ("sft", {"unification": "majority"}, "unification does not apply to sft"),
+        ("kto", {"threshold": 4, "unification": "mean_rank"}, "one of ['mean', 'median', 'per_labeler'] for kto"),
+        ("rl_prompts", {"unification": "per_labeler"}, "one of ['mean', 'median'] for rl_prompts"),
+        ("rl_prompts", {"label_unification": "most"}, "label_unification must be one of ['majority', 'any']"),
+    ],
+)
+def test_a_unification_that_does_not_fit_the_layout_is_refused(
+    people, api_client_for, evaluation, layout, options, message
+):
+    answer = api_client_for(people.admin_a).post(
+        f"/api/v1/datasets/{evaluation.pk}/exports", {"layout": layout, "options": options}, format="json"
+    )
+    assert answer.status_code == 422 and message in answer.json()["detail"], answer.json()
