@@ -809,10 +809,8 @@ class WebhookAdmin(admin.ModelAdmin):
             )
         else:
             created = webhook_services.webhook_create(
-                url=data["url"], events=data["events"], description=data["description"]
+                url=data["url"], events=data["events"], description=data["description"], enabled=data["enabled"]
             )
-            if not data["enabled"]:
-                webhook_services.webhook_update(webhook=created, enabled=False)
             obj.pk = created.pk
 
     def delete_model(self, request: HttpRequest, obj: Webhook) -> None:

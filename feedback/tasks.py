@@ -32,7 +32,8 @@ def deliver_webhook(self: Any, delivery_id: str) -> None:
         # No broker (the quick try): the attempts follow each other at once, here.
         for attempt in range(len(delays) + 1):
             if webhooks.webhook_deliver(delivery_id=delivery_id, last_attempt=attempt == len(delays)):
-                return
+                break
+        return
     retries = self.request.retries
     done = webhooks.webhook_deliver(delivery_id=delivery_id, last_attempt=retries >= len(delays))
     if not done:

@@ -506,7 +506,6 @@ def _notify_upserted(
         return
     shape = dataset_data(dataset)
     new = [item.record for item in validated if item.is_new]
-    old = [item.record for item in validated if not item.is_new]
     changed = [
         item.record
         for item in validated
@@ -514,7 +513,7 @@ def _notify_upserted(
     ]
     completed = [
         record
-        for record in [*new, *old]
+        for record in (item.record for item in validated)
         if record.status == RecordStatus.COMPLETED and statuses_before[record.pk] != RecordStatus.COMPLETED
     ]
     webhook_notify("record.created", lambda: records_data(new, shape), listeners)
@@ -522,10 +521,11 @@ def _notify_upserted(
     webhook_notify("record.completed", lambda: records_data(completed, shape), listeners)
     if {"response.created", "response.updated"} & listeners.keys():
         records = {item.record.pk: record_data(item.record, shape) for item in validated}
+        # Created responses hold their user; updated ones were read without it.
         users = {r["user"].pk: r["user"] for item in validated for r in item.responses}
+        for response in updated_responses:
+            response.user = users[response.user_id]
         for event, responses in (("response.created", created_responses), ("response.updated", updated_responses)):
-            for response in responses:
-                response.user = users[response.user_id]
             webhook_notify(event, lambda rs=responses: [response_data(r, records[r.record_id]) for r in rs], listeners)
 
 

@@ -73,11 +73,15 @@ def webhook_problems(*, url: Any = None, events: Any = None, description: Any = 
 
 
 @transaction.atomic
-def webhook_create(*, url: str, events: Sequence[str], description: str | None = None) -> Webhook:
+def webhook_create(*, url: str, events: Sequence[str], description: str | None = None, enabled: bool = True) -> Webhook:
     problems = webhook_problems(url=url, events=events, description=description)
+    if not isinstance(enabled, bool):
+        problems.append(Problem(("enabled",), "must be true or false"))
     if problems:
         raise InvalidData(problems)
-    return Webhook.objects.create(url=url, events=list(events), description=description or "", secret=_new_secret())
+    return Webhook.objects.create(
+        url=url, events=list(events), description=description or "", enabled=enabled, secret=_new_secret()
+    )
 
 
 @transaction.atomic

@@ -397,6 +397,8 @@ def test_owners_manage_webhooks_in_the_admin_and_see_their_deliveries(
     assert added.status_code == 302, added.text
     webhook = Webhook.objects.get()
     assert webhook.events == ["record.created", "dataset.deleted"] and webhook.secret.startswith("whsec_")
+    paused = client.post(reverse("admin:feedback_webhook_add"), {"url": receiver.url, "events": ["dataset.deleted"]})
+    assert paused.status_code == 302 and Webhook.objects.get(events=["dataset.deleted"]).enabled is False
     with django_capture_on_commit_callbacks(execute=True):
         add_records(comparison_dataset(people.workspace_a), 1)
     receiver.answers = [404]

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook as StandardWebhook
 
-from feedback.models import DeliveryStatus, Record, Response, WebhookDelivery
+from feedback.errors import InvalidData
+from feedback.models import DeliveryStatus, Record, Response, Webhook, WebhookDelivery
 from feedback.services import datasets as dataset_services
 from feedback.services.records import record_write_by_labeler, records_bulk_upsert, records_delete
 from feedback.services.responses import response_delete, response_submit
@@ -286,3 +287,10 @@ def test_finished_deliveries_are_kept_for_the_configured_days(people, receiver, 
         add_records(dataset, 1)
     left = set(WebhookDelivery.objects.values_list("pk", flat=True))
     assert old_done.pk not in left and {old_pending.pk, recent.pk} < left and len(left) == 3
+
+
+def test_a_webhook_created_with_a_bad_enabled_flag_is_refused_and_not_stored(people):
+    with pytest.raises(InvalidData, match="enabled"):
+        webhook_create(url="https://example.com/in", events=["record.created"], enabled="yes")
+    assert not Webhook.objects.exists()
+    assert webhook_create(url="https://example.com/in", events=["record.created"], enabled=False).enabled is False
