@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only; file uploads (imports) declare their own parser.
     "DEFAULT_PARSER_CLASSES": ["feedback.api.parsers.StrictJSONParser"],
+    # A body without a Content-Type is read as JSON (LiteLLM's Argilla logger sends one).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "feedback.api.parsers.JSONWhenUndeclared",
     "EXCEPTION_HANDLER": "feedback.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -11,7 +11,7 @@ from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace
 
-pytest_plugins = ["tests.webhook_receiver"]
+pytest_plugins = ["tests.webhook_receiver", "tests.gunicorn_server"]
 
 
 @pytest.fixture(autouse=True)

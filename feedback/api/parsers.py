@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 
 from feedback.api.errors import PayloadTooLarge
@@ -52,3 +53,19 @@ class StrictJSONParser(JSONParser):
         if _depth_exceeds(data, MAX_REQUEST_DEPTH):
             raise ParseError(f"JSON nested deeper than {MAX_REQUEST_DEPTH} levels")
         return data
+
+
+class JSONWhenUndeclared(DefaultContentNegotiation):
+    """A body sent without a Content-Type is read as JSON.
+
+    Some Argilla clients send one: LiteLLM's async Argilla logger PUTs
+    `records/bulk` with `data=json.dumps(...)` and no Content-Type header, and the
+    reference server takes it. A declared type still has to be one we parse (else 415).
+    """
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        if not request.META.get("CONTENT_TYPE") and not request.META.get("HTTP_CONTENT_TYPE"):
+            for parser in parsers:
+                if isinstance(parser, JSONParser):
+                    return parser
+        return super().select_parser(request, parsers)
