@@ -1,51 +1,82 @@
-"""Work distribution: which record a labeler gets next.
+"""Work distribution rules: which record a labeler may take next.
 
 In order: the record they already hold (a live lease, else their oldest draft), else
 the oldest pending record they have not answered whose submitted responses plus other
-labelers' live leases are below the dataset's `min_submitted`. The pick locks the
-record row with `FOR UPDATE SKIP LOCKED` (PostgreSQL), so concurrent labelers never
-wait on each other and never take the same slot; the lease is written in the same
-transaction. It reads the `submitted_count` kept by the response services and walks
-the partial index of pending records: no counting of responses on the fly.
+labelers' live leases are below the dataset's `min_submitted`. A lease counts only
+while its holder has not answered the record (a submitted or discarded response ends
+it), so a lease left behind by a race can never hold a slot.
+
+Both picks return the record row locked (`FOR UPDATE`): response writes lock the same
+row first, so a pick and a submission of the same record are serialised and the pick
+re-checks, under the lock, that the labeler has not answered it meanwhile. Free records
+are taken with `SKIP LOCKED` (PostgreSQL), so concurrent labelers never wait on each
+other and never take the same slot. Leases themselves are written by the queue service
+(`feedback.services.queue`), in the pick's transaction.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from feedback.models import Dataset, Record, RecordLease, RecordStatus, Response, ResponseStatus
-
-
-def _held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
-    answered = Response.objects.filter(record=OuterRef("pk"), user=user).exclude(status=ResponseStatus.DRAFT)
-    leased = (
-        Record.objects.filter(dataset=dataset, leases__user=user, leases__expires_at__gt=now)
-        .exclude(Exists(answered))
-        .order_by("-leases__expires_at")
-        .first()
-    )
-    if leased is not None:
-        return leased
-    return (
-        Record.objects.filter(dataset=dataset, responses__user=user, responses__status=ResponseStatus.DRAFT)
-        .order_by("inserted_at", "id")
-        .first()
-    )
-
 
 MAX_PICK_ATTEMPTS = 20
 
 
-def _free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
+def answered_by(user: Any) -> QuerySet[Response]:
+    """The user's responses that end their work on a record (submitted or discarded);
+    filter by `record` to ask about one record."""
+    return Response.objects.filter(user=user).exclude(status=ResponseStatus.DRAFT)
+
+
+def live_leases(now: Any) -> QuerySet[RecordLease]:
+    """Leases that hold a slot: not expired, and their holder has not answered."""
+    holder_answered = Response.objects.filter(record=OuterRef("record"), user=OuterRef("user")).exclude(
+        status=ResponseStatus.DRAFT
+    )
+    return RecordLease.objects.filter(expires_at__gt=now).exclude(Exists(holder_answered))
+
+
+def _locked_if_unanswered(record_id: Any, user: Any) -> Record | None:
+    """The record, locked, if `user` still has not answered it (checked after the lock,
+    so a submission that committed meanwhile is seen)."""
+    record = Record.objects.select_for_update(of=("self",)).filter(pk=record_id).first()
+    if record is None or answered_by(user).filter(record=record).exists():
+        return None
+    return record
+
+
+def held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
+    """The record `user` is working on (their live lease, else their oldest draft), locked."""
+    leased = (
+        RecordLease.objects.filter(record__dataset=dataset, user=user, expires_at__gt=now)
+        .exclude(Exists(answered_by(user).filter(record=OuterRef("record"))))
+        .order_by("-expires_at")
+        .values_list("record_id", flat=True)
+    )
+    drafts = (
+        Response.objects.filter(record__dataset=dataset, user=user, status=ResponseStatus.DRAFT)
+        .order_by("record__inserted_at", "record_id")
+        .values_list("record_id", flat=True)
+    )
+    for candidates in (leased, drafts):
+        for record_id in candidates[:MAX_PICK_ATTEMPTS]:
+            record = _locked_if_unanswered(record_id, user)
+            if record is not None:
+                return record
+    return None
+
+
+def free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
+    """The oldest pending record `user` has not answered with a slot left, locked."""
+
     def other_live_leases() -> Subquery:
         return Subquery(
-            RecordLease.objects.filter(record=OuterRef("pk"), expires_at__gt=now)
+            live_leases(now)
+            .filter(record=OuterRef("pk"))
             .exclude(user=user)
             .values("record")
             .annotate(count=Count("*"))
@@ -64,10 +95,12 @@ def _free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
         record = candidates.exclude(pk__in=passed_over).select_for_update(skip_locked=True, of=("self",)).first()
         if record is None:
             return None
-        # The pick's snapshot predates the row lock: a lease committed in between is not
-        # in it. Count again now that the row is ours (a fresh statement sees it).
+        # The pick's snapshot predates the row lock: a lease or response committed in
+        # between is not in it. Count again now that the row is ours (a fresh statement
+        # sees it).
         taken = (
             Record.objects.filter(pk=record.pk, status=RecordStatus.PENDING)
+            .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
             .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0))
             .values_list("taken", flat=True)
             .first()
@@ -76,22 +109,3 @@ def _free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
             return record
         passed_over.append(record.pk)
     return None
-
-
-@transaction.atomic
-def next_record(*, dataset: Dataset, user: Any) -> Record | None:
-    """The record `user` should work on next in `dataset` (leased to them), or None."""
-    now = timezone.now()
-    record = _held_record(dataset, user, now) or _free_record(dataset, user, now)
-    if record is None:
-        return None
-    lease = RecordLease(record=record, user=user, expires_at=now + timedelta(seconds=dataset.lease_seconds))
-    RecordLease.objects.bulk_create(
-        [lease], update_conflicts=True, unique_fields=["user", "record"], update_fields=["expires_at"]
-    )
-    return record
-
-
-def release_lease(*, record: Record, user: Any) -> None:
-    """Free the labeler's slot once they submitted or discarded (called by the services)."""
-    RecordLease.objects.filter(record=record, user=user).delete()

@@ -104,9 +104,7 @@ def _scope_target(scope: Any, dataset: Dataset, user: Any, loc: tuple[Any, ...])
         return "record", prop
     if entity == "metadata":
         name = _get(scope, "metadata_property", loc, str, required=True)
-        props = dataset.metadata_properties.all()
-        if not access.can_manage_dataset(user, dataset):
-            props = props.filter(visible_for_annotators=True)
+        props = access.visible_metadata_properties(user, dataset, dataset.metadata_properties.all())
         if not props.filter(name=name).exists():
             raise InvalidData.at((*loc, "metadata_property"), f"no metadata property named {name!r}")
         return "metadata", name

@@ -17,6 +17,7 @@ from feedback.models import (
     Dataset,
     ExportJob,
     ImportJob,
+    MetadataProperty,
     Record,
     RecordStatus,
     Response,
@@ -49,6 +50,18 @@ def responses_by_record(user: Any, dataset: Dataset, record_ids: Sequence[Any]) 
     for response in responses.order_by("inserted_at"):
         grouped[response.record_id].append(response)
     return grouped
+
+
+def visible_metadata_properties(user: Any, dataset: Dataset) -> QuerySet[MetadataProperty]:
+    """The dataset's metadata properties `user` may see (`access.visible_metadata_properties`)."""
+    return access.visible_metadata_properties(user, dataset, dataset.metadata_properties.all())
+
+
+def metadata_shown_to(user: Any, dataset: Dataset) -> frozenset[str] | None:
+    """The metadata keys of this dataset's records that `user` may see; None: all of them."""
+    if access.sees_all_metadata(user, dataset):
+        return None
+    return frozenset(visible_metadata_properties(user, dataset).values_list("name", flat=True))
 
 
 def suggestions_by_record(record_ids: Sequence[Any]) -> dict[Any, list[Suggestion]]:
@@ -88,9 +101,7 @@ def records_for_labeler(
             records = records.annotate(document=FieldsVector("fields")).filter(document=query)
         else:
             records = records.annotate(_text=Cast("fields", TextField())).filter(_text__icontains=text)
-    visible = set(dataset.metadata_properties.filter(visible_for_annotators=True).values_list("name", flat=True))
-    if access.can_manage_dataset(user, dataset):
-        visible = set(dataset.metadata_properties.values_list("name", flat=True))
+    visible = set(visible_metadata_properties(user, dataset).values_list("name", flat=True))
     for name, value in metadata.items():
         if name in visible and value:
             records = records.filter(**{f"metadata__{name}": value})

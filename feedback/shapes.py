@@ -7,7 +7,7 @@ machinery on the hot path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from accounts.models import ApiKey, User
@@ -164,14 +164,19 @@ def record_out(
     responses: Iterable[Response] | None = None,
     suggestions: Iterable[Suggestion] | None = None,
     vectors: list[str] | None = None,
+    metadata_keys: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """A record; `responses`/`suggestions` given (even empty) means they were included,
-    `vectors` names the vectors to include (None: not included)."""
+    `vectors` names the vectors to include (None: not included), `metadata_keys` the
+    metadata the reader may see (None: all; `selectors.metadata_shown_to`)."""
+    metadata = record.metadata
+    if metadata_keys is not None and metadata:
+        metadata = {key: value for key, value in metadata.items() if key in metadata_keys}
     shape: dict[str, Any] = {
         "id": str(record.id),
         "status": record.status,
         "fields": record.fields,
-        "metadata": record.metadata,
+        "metadata": metadata,
         "external_id": record.external_id,
         "dataset_id": str(record.dataset_id),
         **_stamps(record),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -20,14 +21,15 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from feedback import distribution, selectors
+from feedback import selectors
 from feedback.errors import InvalidData, Problem
 from feedback.forms import ACTIONS, question_views, ranking_order, values_from_post
 from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus
 from feedback.rendering import markdown_html, plain_html
 from feedback.selectors import datasets_for_user
+from feedback.services.queue import queue_next
 from feedback.services.records import record_write_by_labeler
-from feedback.services.responses import response_save
+from feedback.services.responses import response_discard, response_save
 from workspaces import access
 
 STATUS_FOR_ACTION = {
@@ -95,7 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def dataset_next(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     """Hand out the labeler's next record, or say that nothing is left."""
     dataset = _annotatable_dataset(request.user, dataset_id)
-    record = distribution.next_record(dataset=dataset, user=request.user)
+    record = queue_next(dataset=dataset, user=request.user)
     if record is None:
         return see_other(reverse("dataset_done", args=[dataset.pk]))
     return see_other(reverse("record_page", args=[dataset.pk, record.pk]))
@@ -160,29 +162,20 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
             },
             "pasted": [q.name for q in questions if q.type == "text" and request.POST.get(f"pasted.{q.name}")],
         }
-        if action == "discard" and not values and response is not None:
-            values = response.values  # skipping keeps what the labeler had written
-        if not problems:
+        if not problems or action == "discard":
+            save = response_discard if action == "discard" else partial(response_save, status=STATUS_FOR_ACTION[action])
             try:
-                response_save(
+                save(
                     record=record,
                     user=request.user,
                     values=values,
-                    status=STATUS_FOR_ACTION[action],
                     time_spent_seconds=_seconds_on_page(request.POST.get("shown", "")),
                     context=context,
                 )
             except InvalidData as error:
-                if action != "discard":
-                    problems = error.problems
-                else:
-                    # Discarding always works; what cannot be kept is left as it was.
-                    response_save(
-                        record=record,
-                        user=request.user,
-                        values=response.values if response else None,
-                        status=ResponseStatus.DISCARDED,
-                    )
+                problems = error.problems
+            else:
+                problems = []
             if not problems:
                 if action == "discard":
                     messages.info(request, str(record.pk), extra_tags="discarded")
@@ -217,10 +210,8 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
 
 def _visible_metadata(user: Any, dataset: Dataset, record: Record) -> list[tuple[str, Any]]:
     """The record's metadata a labeler may see (all of it for the workspace's admins)."""
-    properties = dataset.metadata_properties.all()
-    if not access.can_manage_dataset(user, dataset):
-        properties = properties.filter(visible_for_annotators=True)
     stored = record.metadata or {}
+    properties = selectors.visible_metadata_properties(user, dataset)
     return [(prop.title, stored[prop.name]) for prop in properties if stored.get(prop.name) is not None]
 
 
@@ -355,9 +346,7 @@ def dataset_browse(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
         }
         for record in page.object_list
     ]
-    properties = dataset.metadata_properties.all()
-    if not access.can_manage_dataset(request.user, dataset):
-        properties = properties.filter(visible_for_annotators=True)
+    properties = selectors.visible_metadata_properties(request.user, dataset)
     context = {
         "dataset": dataset,
         "rows": rows,

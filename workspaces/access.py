@@ -4,6 +4,8 @@
 * Workspace memberships are the tenant boundary. An `admin` of a workspace manages its
   datasets, sees every response in it and exports it. An `annotator` sees the
   workspace's published datasets that are open to them and only their own responses.
+* Annotators see only the metadata properties marked visible for them
+  (`visible_metadata_properties`); managers see all metadata.
 * A dataset with `annotators_restricted` is open only to the annotators granted the
   django-guardian object permission `feedback.annotate_dataset` on it (directly or
   through a group); workspace admins always have access.
@@ -170,6 +172,22 @@ def visible_responses(user: UserLike | None, dataset: DatasetLike, responses: Qu
     if not can_see_dataset(user, dataset):
         return responses.none()
     return responses.filter(user=user)
+
+
+def sees_all_metadata(user: UserLike | None, dataset: DatasetLike) -> bool:
+    """Managers see every metadata key of a record, declared or extra."""
+    return can_manage_dataset(user, dataset)
+
+
+def visible_metadata_properties(user: UserLike | None, dataset: DatasetLike, properties: QuerySet[M]) -> QuerySet[M]:
+    """The dataset's metadata properties the user may see, filter and sort by: all for
+    its managers; for annotators only those marked `visible_for_annotators`. Metadata
+    is often what a blind evaluation hides (which model wrote the answer), so records
+    shown to annotators carry only these keys (extra, undeclared keys are hidden too).
+    Every page, API shape and search filter asks here."""
+    if sees_all_metadata(user, dataset):
+        return properties
+    return properties.filter(visible_for_annotators=True)
 
 
 def grant_dataset_access(*, dataset: Model, user: AbstractBaseUser) -> None:

@@ -389,9 +389,7 @@ def dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
 @api_view(["GET"])
 def me_dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id)
-    props = dataset.metadata_properties.all()
-    if not access.can_manage_dataset(request.user, dataset):
-        props = props.filter(visible_for_annotators=True)
+    props = selectors.visible_metadata_properties(request.user, dataset)
     return Response({"items": [shapes.metadata_property_out(prop) for prop in props]})
 
 

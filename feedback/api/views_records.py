@@ -13,7 +13,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from feedback import distribution, search, selectors, shapes
+from feedback import search, selectors, shapes
 from feedback.api import docs, inputs
 from feedback.api.errors import printable
 from feedback.api.lookups import datasets_for, get_dataset, get_record, get_response, parse_uuid, require_manager
@@ -21,6 +21,7 @@ from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Suggestion
 from feedback.services import records as record_services
 from feedback.services import responses as response_services
+from feedback.services.queue import queue_next
 from workspaces import access
 
 MAX_PAGE = 1000
@@ -81,12 +82,14 @@ def records_out(request: Request, dataset: Dataset, records: list[Record], inclu
     ids = [record.pk for record in records]
     responses = selectors.responses_by_record(request.user, dataset, ids) if include.responses else None
     suggestions = selectors.suggestions_by_record(ids) if include.suggestions else None
+    metadata_keys = selectors.metadata_shown_to(request.user, dataset)
     return [
         shapes.record_out(
             record,
             responses=responses[record.pk] if responses is not None else None,
             suggestions=suggestions[record.pk] if suggestions is not None else None,
             vectors=include.vectors,
+            metadata_keys=metadata_keys,
         )
         for record in records
     ]
@@ -159,7 +162,7 @@ def me_dataset_next_record(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id)
     if not access.can_annotate_dataset(request.user, dataset):
         raise PermissionDenied("The dataset is not open for annotation.")
-    record = distribution.next_record(dataset=dataset, user=request.user)
+    record = queue_next(dataset=dataset, user=request.user)
     if record is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
     include = Include(request, dataset)

@@ -35,7 +35,13 @@ from feedback.models import (
     Suggestion,
     SuggestionType,
 )
-from feedback.services.responses import refresh_record_status, response_save, touch_dataset_activity
+from feedback.services.responses import (
+    ResponseChange,
+    Written,
+    response_save,
+    responses_write,
+    touch_dataset_activity,
+)
 from feedback.services.webhooks import webhook_listeners, webhook_notify
 from feedback.storable import text_problem
 from feedback.webhooks import dataset_data, record_data, records_data, response_data
@@ -340,46 +346,19 @@ def _store_suggestions(items: list[_Item], now: Any) -> list[Suggestion]:
     return to_create
 
 
-def _store_responses(items: list[_Item], now: Any) -> tuple[set[UUID], list[Response], list[Response]]:
-    """Upsert responses; returns the ids of records whose submitted count may change, and
-    the responses created and changed."""
+def _store_responses(dataset: Dataset, items: list[_Item], now: Any) -> Written:
+    """Write the batch's responses through the one response writer."""
     wanted = {(item.record.pk, r["user"].pk): r for item in items for r in item.responses}
     if not wanted:
-        return set(), [], []
-    record_ids = sorted({record_id for record_id, _ in wanted})
+        return Written(responses=[])
     # Lock in a fixed order: labelers may be answering these records right now.
+    record_ids = sorted({record_id for record_id, _ in wanted})
     list(Record.objects.select_for_update().filter(id__in=record_ids).order_by("id").values_list("id", flat=True))
-    existing = {
-        (response.record_id, response.user_id): response
-        for response in Response.objects.filter(record_id__in=record_ids)
-    }
-    to_create, to_update, recount = [], [], set()
-    for (record_id, user_id), data in wanted.items():
-        current = existing.get((record_id, user_id))
-        submits = data["status"] == ResponseStatus.SUBMITTED
-        if current is None:
-            to_create.append(
-                Response(
-                    record_id=record_id,
-                    user=data["user"],
-                    values=data["values"],
-                    status=data["status"],
-                    submitted_at=now if submits else None,
-                    inserted_at=now,
-                )
-            )
-            if submits:
-                recount.add(record_id)
-        elif (current.values, current.status) != (data["values"], data["status"]):
-            if submits or current.status == ResponseStatus.SUBMITTED:
-                recount.add(record_id)
-            if submits and current.status != ResponseStatus.SUBMITTED:
-                current.submitted_at = now
-            current.values, current.status, current.updated_at = data["values"], data["status"], now
-            to_update.append(current)
-    Response.objects.bulk_create(to_create, batch_size=1000)
-    Response.objects.bulk_update(to_update, ["values", "status", "submitted_at", "updated_at"], batch_size=1000)
-    return recount, to_create, to_update
+    changes = [
+        ResponseChange(record_id, data["user"], data["values"], data["status"])
+        for (record_id, _), data in wanted.items()
+    ]
+    return responses_write(dataset=dataset, changes=changes, now=now)
 
 
 def _validate_batch(dataset: Dataset, items: Sequence[Any], create_only: bool) -> list[_Item]:
@@ -454,8 +433,8 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
                 record.updated_at = now
             Record.objects.bulk_update(changed, ["fields", "metadata", "vectors", "updated_at"], batch_size=1000)
             created_suggestions = _store_suggestions(validated, now)
-            recount, created_responses, updated_responses = _store_responses(validated, now)
-            refresh_record_status(dataset=dataset, record_ids=recount)
+            written = _store_responses(dataset, validated, now)
+            created_responses, updated_responses, recount = written.created, written.updated, written.recounted
             touch_dataset_activity(dataset.pk)
             records = [item.record for item in validated]
             statuses_before = {record.pk: record.status for record in records}

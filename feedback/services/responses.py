@@ -8,7 +8,8 @@ labelers on different records never wait on each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -18,10 +19,10 @@ from django.db.models import Case, Count, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feedback.distribution import release_lease
-from feedback.errors import InvalidData, Problem
+from feedback.errors import InvalidData, Loc, Problem
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import clean_response_values
+from feedback.services.queue import leases_end
 from feedback.services.webhooks import Listeners, webhook_listeners, webhook_notify
 from feedback.storable import json_problems
 from feedback.webhooks import dataset_data, record_data, response_data
@@ -62,6 +63,105 @@ def touch_dataset_activity(dataset_id: UUID) -> None:
     Dataset.objects.filter(pk=dataset_id, last_activity_at__lt=now - ACTIVITY_RESOLUTION).update(last_activity_at=now)
 
 
+@dataclass
+class ResponseChange:
+    """One response to write: answers already cleaned against the dataset's questions."""
+
+    record_id: UUID
+    user: Any
+    values: dict[str, Any]
+    status: str
+    time_spent_seconds: float | None = None
+    context: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Written:
+    responses: list[Response]  # one per change, in their order, as stored now
+    created: list[Response] = field(default_factory=list)
+    updated: list[Response] = field(default_factory=list)
+    recounted: set[UUID] = field(default_factory=set)  # records whose submitted count was redone
+
+
+def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now: Any = None) -> Written:
+    """The one writer of responses: the labeler pages, the API (single and bulk), record
+    upserts and file imports all store answers through it, so these rules hold on
+    every path:
+
+    * a response whose values and status are unchanged is not rewritten (idempotent);
+    * discarding without answers keeps the answers given before;
+    * `submitted_at` is set when a response first becomes submitted;
+    * time spent adds up over saves, and context keys are merged;
+    * an answer (submitted or discarded) ends the labeler's lease on the record, even
+      when nothing changed, so no lease outlives its holder's answer;
+    * the records' submitted counts and statuses follow.
+
+    Call inside a transaction with the changes' records locked.
+    """
+    now = now or timezone.now()
+    existing = {
+        (response.record_id, response.user_id): response
+        for response in Response.objects.filter(
+            record_id__in={change.record_id for change in changes},
+            user_id__in={change.user.pk for change in changes},
+        )
+    }
+    written = Written(responses=[])
+    created_keys: set[tuple[Any, Any]] = set()
+    updated_keys: set[tuple[Any, Any]] = set()
+    answered = []
+    for change in changes:
+        key = (change.record_id, change.user.pk)
+        current = existing.get(key)
+        if change.status != ResponseStatus.DRAFT:
+            answered.append(key)
+        values = change.values
+        if change.status == ResponseStatus.DISCARDED and not values and current is not None:
+            values = current.values
+        if current is not None and (current.values, current.status) == (values, change.status):
+            written.responses.append(current)
+            continue
+        status_before = None if current is None else current.status
+        if current is None:
+            current = existing[key] = Response(record_id=change.record_id, user=change.user, inserted_at=now)
+            created_keys.add(key)
+            written.created.append(current)
+        elif key not in created_keys | updated_keys:
+            updated_keys.add(key)
+            written.updated.append(current)
+        if ResponseStatus.SUBMITTED in (status_before, change.status):
+            written.recounted.add(change.record_id)
+        if change.status == ResponseStatus.SUBMITTED and status_before != ResponseStatus.SUBMITTED:
+            current.submitted_at = now
+        current.values, current.status, current.updated_at = values, change.status, now
+        if change.context:
+            current.context = {**(current.context or {}), **change.context}
+        if change.time_spent_seconds is not None:
+            current.time_spent_seconds = (current.time_spent_seconds or 0) + change.time_spent_seconds
+        written.responses.append(current)
+    Response.objects.bulk_create(written.created, batch_size=1000)
+    Response.objects.bulk_update(
+        written.updated,
+        ["values", "status", "submitted_at", "updated_at", "context", "time_spent_seconds"],
+        batch_size=1000,
+    )
+    leases_end(pairs=answered)
+    refresh_record_status(dataset=dataset, record_ids=written.recounted)
+    if written.created or written.updated:
+        touch_dataset_activity(dataset.pk)
+    return written
+
+
+def check_time_spent(time_spent_seconds: Any, loc: Loc = ("time_spent_seconds",)) -> float | None:
+    if time_spent_seconds is not None and not (
+        isinstance(time_spent_seconds, (int, float))
+        and not isinstance(time_spent_seconds, bool)
+        and 0 <= time_spent_seconds < 10**7
+    ):
+        raise InvalidData.at(loc, "must be a non-negative number of seconds")
+    return time_spent_seconds
+
+
 @transaction.atomic
 def response_save(
     *,
@@ -72,18 +172,17 @@ def response_save(
     time_spent_seconds: float | None = None,
     context: Mapping[str, Any] | None = None,
 ) -> Response:
-    """Create or update `user`'s response to `record` with `status`.
-
-    Idempotent: saving the same values and status again changes nothing. A submission
-    to a record that completed meanwhile is still stored and counted. Time spent is
-    added to what earlier saves recorded.
-    """
+    """Create or update `user`'s response to `record` with `status` (`responses_write`'s
+    rules). A submission to a record that completed meanwhile is still stored and
+    counted."""
     if status not in ResponseStatus.values:
         raise InvalidData.at(("status",), f"must be one of {ResponseStatus.values}")
-    if time_spent_seconds is not None and not (
-        isinstance(time_spent_seconds, (int, float)) and 0 <= time_spent_seconds < 10**7
-    ):
-        raise InvalidData.at(("time_spent_seconds",), "must be a non-negative number of seconds")
+    check_time_spent(time_spent_seconds)
+    if context is not None:
+        if not isinstance(context, Mapping):
+            raise InvalidData([Problem(("context",), "must be an object")])
+        if problems := json_problems(dict(context), ("context",)):
+            raise InvalidData(problems)
     record = Record.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=record.pk)
     dataset = record.dataset
     if not dataset.is_published:
@@ -94,34 +193,12 @@ def response_save(
         submitted=status == ResponseStatus.SUBMITTED,
         record_fields=record.fields,
     )
-    response = Response.objects.filter(record=record, user=user).first()
-    if response is not None and response.values == cleaned and response.status == status:
-        return response
-    if context is not None:
-        if not isinstance(context, Mapping):
-            raise InvalidData([Problem(("context",), "must be an object")])
-        if problems := json_problems(dict(context), ("context",)):
-            raise InvalidData(problems)
-    event = "response.created" if response is None else "response.updated"
-    if response is None:
-        response = Response(record=record, user=user)
-    was_submitted = response.status == ResponseStatus.SUBMITTED
-    response.values = cleaned
-    response.status = status
-    if context:
-        response.context = {**response.context, **context}
-    if time_spent_seconds is not None:
-        response.time_spent_seconds = (response.time_spent_seconds or 0) + time_spent_seconds
-    if status == ResponseStatus.SUBMITTED and not was_submitted:
-        response.submitted_at = timezone.now()
-    response.save()
-    if status != ResponseStatus.DRAFT:
-        release_lease(record=record, user=user)
     status_before = record.status
-    if was_submitted or status == ResponseStatus.SUBMITTED:
-        refresh_record_status(dataset=dataset, record_ids=[record.pk])
-    touch_dataset_activity(dataset.pk)
-    _notify(record, status_before, event, response)
+    change = ResponseChange(record.pk, user, cleaned, status, time_spent_seconds, context)
+    written = responses_write(dataset=dataset, changes=[change])
+    response = written.responses[0]
+    if written.created or written.updated:
+        _notify(record, status_before, "response.created" if written.created else "response.updated", response)
     return response
 
 
@@ -152,16 +229,27 @@ def response_save_draft(
 
 
 def response_discard(
-    *, record: Record, user: Any, values: Mapping[str, Any] | None = None, time_spent_seconds: float | None = None
+    *,
+    record: Record,
+    user: Any,
+    values: Mapping[str, Any] | None = None,
+    time_spent_seconds: float | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> Response:
-    """Skip the record: it leaves the labeler's queue; partial answers may be kept."""
-    return response_save(
-        record=record,
-        user=user,
-        values=values,
-        status=ResponseStatus.DISCARDED,
-        time_spent_seconds=time_spent_seconds,
-    )
+    """Skip the record: it leaves the labeler's queue, and skipping always works. The
+    answers given with it are kept when they are valid; otherwise (or when none are
+    given) the earlier answers stay as they were."""
+    try:
+        return response_save(
+            record=record,
+            user=user,
+            values=values,
+            status=ResponseStatus.DISCARDED,
+            time_spent_seconds=time_spent_seconds,
+            context=context,
+        )
+    except InvalidData:
+        return response_save(record=record, user=user, values=None, status=ResponseStatus.DISCARDED)
 
 
 @transaction.atomic

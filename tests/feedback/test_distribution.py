@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from feedback.distribution import next_record
 from feedback.models import Record, RecordLease, Response, ResponseStatus
+from feedback.services.queue import queue_next
 from feedback.services.responses import response_discard, response_save_draft, response_submit
 from tests.builders import add_records, comparison_dataset, full_answer
 from tests.factories import MembershipFactory, UserFactory
@@ -28,60 +28,60 @@ def external(record: Record | None) -> str | None:
 
 
 def test_a_held_record_comes_back_until_answered(people, dataset):
-    first = next_record(dataset=dataset, user=people.labeler_a1)
+    first = queue_next(dataset=dataset, user=people.labeler_a1)
     assert external(first) == "rec-0"
-    assert external(next_record(dataset=dataset, user=people.labeler_a1)) == "rec-0"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a1)) == "rec-0"
     response_submit(record=first, user=people.labeler_a1, values=full_answer())
-    assert external(next_record(dataset=dataset, user=people.labeler_a1)) == "rec-1"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a1)) == "rec-1"
     assert not RecordLease.objects.filter(record=first, user=people.labeler_a1).exists()
 
 
 def test_overlap_hands_a_record_to_min_submitted_labelers_only(people, dataset):
     third = UserFactory()
     MembershipFactory(workspace=people.workspace_a, user=third)
-    assert external(next_record(dataset=dataset, user=people.labeler_a1)) == "rec-0"
-    assert external(next_record(dataset=dataset, user=people.labeler_a2)) == "rec-0"
-    assert external(next_record(dataset=dataset, user=third)) == "rec-1"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a1)) == "rec-0"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a2)) == "rec-0"
+    assert external(queue_next(dataset=dataset, user=third)) == "rec-1"
 
 
 def test_completed_records_leave_every_queue_and_answered_ones_never_return(people, dataset):
     record = Record.objects.get(external_id="rec-0")
     response_submit(record=record, user=people.labeler_a1, values=full_answer())
     response_submit(record=record, user=people.admin_a, values=full_answer())
-    assert external(next_record(dataset=dataset, user=people.labeler_a2)) == "rec-1"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a2)) == "rec-1"
     response_discard(record=Record.objects.get(external_id="rec-1"), user=people.labeler_a2)
-    assert external(next_record(dataset=dataset, user=people.labeler_a2)) == "rec-2"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a2)) == "rec-2"
 
 
 def test_a_draft_is_held(people, dataset):
-    record = next_record(dataset=dataset, user=people.labeler_a1)
+    record = queue_next(dataset=dataset, user=people.labeler_a1)
     response_save_draft(record=record, user=people.labeler_a1, values={"quality": {"value": 3}})
     RecordLease.objects.all().delete()
-    assert external(next_record(dataset=dataset, user=people.labeler_a1)) == "rec-0"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a1)) == "rec-0"
 
 
 def test_expired_leases_go_back_to_the_pool(people):
     dataset = comparison_dataset(people.workspace_a, name="single", min_submitted=1)
     add_records(dataset, 2)
-    assert external(next_record(dataset=dataset, user=people.labeler_a1)) == "rec-0"
-    assert external(next_record(dataset=dataset, user=people.labeler_a2)) == "rec-1"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a1)) == "rec-0"
+    assert external(queue_next(dataset=dataset, user=people.labeler_a2)) == "rec-1"
     # Time passes beyond the lease.
     RecordLease.objects.filter(user=people.labeler_a1).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert external(next_record(dataset=dataset, user=people.admin_a)) == "rec-0"
+    assert external(queue_next(dataset=dataset, user=people.admin_a)) == "rec-0"
 
 
 def test_nothing_left_is_none(people, dataset):
     for record in Record.objects.all():
         response_submit(record=record, user=people.labeler_a1, values=full_answer())
-    assert next_record(dataset=dataset, user=people.labeler_a1) is None
+    assert queue_next(dataset=dataset, user=people.labeler_a1) is None
 
 
 def test_a_late_submission_is_stored_and_counted(people):
     dataset = comparison_dataset(people.workspace_a, name="late", min_submitted=1)
     add_records(dataset, 1)
-    record = next_record(dataset=dataset, user=people.labeler_a1)
+    record = queue_next(dataset=dataset, user=people.labeler_a1)
     RecordLease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert next_record(dataset=dataset, user=people.labeler_a2) == record
+    assert queue_next(dataset=dataset, user=people.labeler_a2) == record
     response_submit(record=record, user=people.labeler_a2, values=full_answer())
     response_submit(record=record, user=people.labeler_a1, values=full_answer())
     record.refresh_from_db()
@@ -92,9 +92,9 @@ def test_next_query_budget_stays_flat(people, dataset, django_assert_max_num_que
     add_records(dataset, 200, start=100)
     # held lease, held draft, pick, re-count under the lock, lease upsert (+ savepoints)
     with django_assert_max_num_queries(7):
-        next_record(dataset=dataset, user=people.labeler_a1)
+        queue_next(dataset=dataset, user=people.labeler_a1)
     with django_assert_max_num_queries(7):
-        next_record(dataset=dataset, user=people.labeler_a2)
+        queue_next(dataset=dataset, user=people.labeler_a2)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -110,7 +110,7 @@ def test_concurrent_labelers_fill_every_record_exactly_to_the_overlap(people):
     def work(user) -> None:
         try:
             barrier.wait()
-            while (record := next_record(dataset=dataset, user=user)) is not None:
+            while (record := queue_next(dataset=dataset, user=user)) is not None:
                 response_submit(record=record, user=user, values=full_answer())
         except BaseException as exc:
             errors.append(exc)

@@ -12,8 +12,9 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
+from accounts.api_keys import api_key_create
 from feedback.models import Record, RecordLease, Response, ResponseStatus
-from tests.builders import add_records, comparison_dataset
+from tests.builders import add_records, comparison_dataset, full_answer
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,3 +108,65 @@ def test_an_abandoned_record_returns_to_the_pool_when_its_lease_expires(people, 
     assert "/done" in second.get(f"{live_server.url}/datasets/{dataset.pk}/next").url
     RecordLease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))  # the lease runs out
     assert second.get(f"{live_server.url}/datasets/{dataset.pk}/next").url == held.url
+
+
+ANNOTATORS, CLIENTS_EACH, QUEUE_RECORDS = 16, 3, 150
+
+
+def test_several_clients_per_labeler_never_leave_a_stale_lease(people, live_server):
+    """Each labeler works from three clients at once (tabs, or an SDK script with a thread
+    pool), through the API: one client's `next` may race another's submit of the same
+    record. Every record still ends with exactly `min_submitted` submissions, and no
+    client hears "nothing left" (204) while the labeler still has work."""
+    dataset = comparison_dataset(people.workspace_a, name="many-clients", min_submitted=OVERLAP)
+    add_records(dataset, QUEUE_RECORDS)
+    annotators = [UserFactory() for _ in range(ANNOTATORS)]
+    for annotator in annotators:
+        MembershipFactory(workspace=people.workspace_a, user=annotator)
+    keys = {annotator.pk: api_key_create(user=annotator, name="clients")[1] for annotator in annotators}
+    api = f"{live_server.url}/api/v1"
+    failures: list[str] = []
+    barrier = threading.Barrier(ANNOTATORS * CLIENTS_EACH)
+
+    def client(annotator) -> None:
+        session = requests.Session()
+        session.headers["X-Argilla-Api-Key"] = keys[annotator.pk]
+        try:
+            barrier.wait()
+            while True:
+                handed = session.get(f"{api}/me/datasets/{dataset.pk}/records/next", timeout=60)
+                if handed.status_code == 204:
+                    return
+                if handed.status_code != 200:
+                    failures.append(f"{annotator.username}: next answered {handed.status_code}")
+                    return
+                record_id = handed.json()["id"]
+                sent = session.post(
+                    f"{api}/records/{record_id}/responses",
+                    json={"status": "submitted", "values": full_answer()},
+                    timeout=60,
+                )
+                if sent.status_code not in (200, 201):
+                    failures.append(f"{annotator.username}: submit answered {sent.status_code} {sent.text}")
+                    return
+        except Exception as error:
+            failures.append(f"{annotator.username}: {error!r}")
+
+    threads = [threading.Thread(target=client, args=(a,)) for a in annotators for _ in range(CLIENTS_EACH)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    per_record = Counter(
+        Response.objects.filter(record__dataset=dataset, status=ResponseStatus.SUBMITTED).values_list(
+            "record_id", flat=True
+        )
+    )
+    stuck = {str(pk): n for pk, n in per_record.items() if n != OVERLAP}
+    assert stuck == {}
+    assert len(per_record) == QUEUE_RECORDS
+    assert set(Record.objects.filter(dataset=dataset).values_list("status", flat=True)) == {"completed"}
+    # Nobody holds a lease on a record they answered.
+    assert not RecordLease.objects.filter(record__dataset=dataset).exists()

@@ -1,0 +1,43 @@
+"""The work queue: hand a labeler their next record, and end leases.
+
+Leases are written here only (an import-linter contract keeps the adapters and the
+other services from writing them): `queue_next` takes a lease on the record the
+distribution rules pick, in the same transaction that locked it; `leases_end` ends a
+labeler's leases once they answered (the response writer calls it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from feedback import distribution
+from feedback.models import Dataset, Record, RecordLease
+
+
+@transaction.atomic
+def queue_next(*, dataset: Dataset, user: Any) -> Record | None:
+    """The record `user` should work on next in `dataset`, leased to them; or None."""
+    now = timezone.now()
+    record = distribution.held_record(dataset, user, now) or distribution.free_record(dataset, user, now)
+    if record is None:
+        return None
+    lease = RecordLease(record=record, user=user, expires_at=now + timedelta(seconds=dataset.lease_seconds))
+    RecordLease.objects.bulk_create(
+        [lease], update_conflicts=True, unique_fields=["user", "record"], update_fields=["expires_at"]
+    )
+    return record
+
+
+def leases_end(*, pairs: Iterable[tuple[Any, Any]]) -> None:
+    """End the leases of these (record id, user id) pairs: their holders answered.
+    Call inside the transaction that wrote the answers, with the records locked."""
+    by_user: dict[Any, list[Any]] = {}
+    for record_id, user_id in pairs:
+        by_user.setdefault(user_id, []).append(record_id)
+    for user_id, record_ids in by_user.items():
+        RecordLease.objects.filter(user_id=user_id, record_id__in=record_ids).delete()
