@@ -20,18 +20,20 @@ Per question type:
 * `ranking`: interval alpha over the rank given to each (record, option);
 * `text` and `span`: no agreement (free text, or spans needing alignment).
 
-Unified answers (one per record, over its submitted responses) follow the exports'
-strategies: the median rating, the majority label (a tie has none), each label chosen
-by a majority of the record's labelers, and the option with the best mean rank.
+Unified answers (one per record, over its submitted responses) are those of
+`feedback.unification`, the exports' own: the median rating, the majority label (a tie
+has none, counted under "(tie)"), each label chosen by more than half of the record's
+responses, and the option with the best mean rank (a tie when several share it).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from statistics import fmean, median
 from typing import Any
+
+from feedback.unification import MEAN, MEDIAN, Unified, unify_label, unify_labels, unify_ranking, unify_rating
 
 NOMINAL, INTERVAL = "nominal", "interval"
 LEVELS = {"rating": INTERVAL, "label_selection": NOMINAL, "multi_label_selection": NOMINAL, "ranking": INTERVAL}
@@ -110,41 +112,41 @@ class QuestionMetrics:
         if self.type in LEVELS:
             self.agreement = Agreement(LEVELS[self.type])
 
-    def add_record(self, answers: list[Any]) -> None:
+    def add_record(self, answers: list[Any], *, responses: int) -> None:
+        """One record's answers to this question, out of its `responses` (some may have
+        left an optional question unanswered)."""
         if not answers:
             return
         self.answered_records += 1
         if self.type == "rating":
             ratings = [float(answer) for answer in answers]
             self.agreement.add_unit(ratings)  # type: ignore[union-attr]
-            self.rating_sum += fmean(ratings)
-            self.unified[_number_key(median(ratings))] += 1
+            self.rating_sum += unify_rating(ratings, MEAN)
+            self.unified[_number_key(unify_rating(ratings, MEDIAN))] += 1
         elif self.type == "label_selection":
             self.agreement.add_unit(answers)  # type: ignore[union-attr]
-            self.unified[_majority(answers)] += 1
+            self._count(unify_label(answers))
         elif self.type == "multi_label_selection":
             chosen = [set(answer) for answer in answers]
             for option in self.options:
-                marks = [option in labels for labels in chosen]
-                self.agreement.add_unit(marks)  # type: ignore[union-attr]
-                if sum(marks) * 2 > len(marks):
-                    self.unified[option] += 1
+                self.agreement.add_unit([option in labels for labels in chosen])  # type: ignore[union-attr]
+            for option in unify_labels(chosen, responses=responses):
+                self.unified[option] += 1
         elif self.type == "ranking":
             self._add_rankings([{item["value"]: float(item["rank"]) for item in answer} for answer in answers])
 
     def _add_rankings(self, rankings: list[dict[Any, float]]) -> None:
-        means = {}
         for option in self.options:
-            ranks = [ranking[option] for ranking in rankings if option in ranking]
-            self.agreement.add_unit(ranks)  # type: ignore[union-attr]
-            if ranks:
-                means[option] = fmean(ranks)
-                self.rank_sums[option] += means[option]
-                self.rank_counts[option] += 1
-        if means:
-            best = min(means.values())
-            winners = [option for option, mean in means.items() if mean == best]
-            self.unified[winners[0] if len(winners) == 1 else None] += 1
+            self.agreement.add_unit([ranking[option] for ranking in rankings if option in ranking])  # type: ignore[union-attr]
+        unified = unify_ranking([{o: r for o, r in ranking.items() if o in self.options} for ranking in rankings])
+        for option, mean in unified.mean_ranks.items():
+            self.rank_sums[option] += mean
+            self.rank_counts[option] += 1
+        self._count(unified.first)
+
+    def _count(self, unified: Unified) -> None:
+        if unified.tie or unified.value is not None:
+            self.unified[None if unified.tie else unified.value] += 1
 
     def report(self) -> dict[str, Any]:
         shape: dict[str, Any] = {
@@ -170,14 +172,6 @@ class QuestionMetrics:
             }
             shape["unified"] = {"strategy": "mean_rank", "first": _ordered(self.unified), "mean_rank": mean_rank}
         return shape
-
-
-def _majority(answers: Iterable[Any]) -> Any:
-    """The most chosen answer, or None when the most chosen ones tie."""
-    ranked = Counter(answers).most_common()
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
-    return ranked[0][0]
 
 
 def _number_key(value: float) -> str:

@@ -141,7 +141,9 @@ def dataset_metrics(dataset: Dataset) -> dict[str, Any]:
     for _, rows in groupby(submitted.iterator(chunk_size=2000), key=itemgetter(0)):
         answers = [values or {} for _, values in rows]
         for question in questions:
-            question.add_record([a[question.name]["value"] for a in answers if question.name in a])
+            question.add_record(
+                [a[question.name]["value"] for a in answers if question.name in a], responses=len(answers)
+            )
     records = dataset.records.aggregate(
         total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
     )

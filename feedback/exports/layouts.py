@@ -8,10 +8,10 @@ rows, and says why a record gave none (`dropped`), so that an export can report 
 * `preference`: `{"prompt", "chosen", "rejected"}` from rankings, or from a pairwise vote
   (a label question naming the better of two response fields, or a tie) (RewardTrainer /
   DPOTrainer);
-* `kto`: `{"prompt", "completion", "label"}`: the rating (mean, or each labeler's) of a
-  completion against a threshold (KTOTrainer);
-* `rl_prompts`: `{"prompt"}` for prompts whose mean rating reaches a minimum and whose
-  labels include / exclude the given ones;
+* `kto`: `{"prompt", "completion", "label"}`: the rating (mean, median, or each
+  labeler's) of a completion against a threshold (KTOTrainer);
+* `rl_prompts`: `{"prompt"}` for prompts whose unified rating reaches a minimum and whose
+  unified labels include / exclude the given ones;
 * `raw`: the record with its fields, metadata, suggestions and every response.
 
 When the prompt field is a chat field, `sft`, `preference` and `kto` give TRL's
@@ -19,14 +19,15 @@ conversational shapes: `prompt` is the list of messages and every completion (`c
 `chosen`, `rejected`) is a list of messages too, `[{"role": "assistant", "content": …}]`.
 With a text prompt every column is a plain string. `rl_prompts` gives the prompt as
 stored (text, or the messages).
+
+Several labelers' answers to a record are unified by `feedback.unification`, the rules
+the metrics use too.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from statistics import fmean, median
 from typing import Any
 
 from feedback.exports.preference import (
@@ -35,6 +36,7 @@ from feedback.exports.preference import (
     ranking_from_value,
     ranking_from_vote,
 )
+from feedback.unification import MAJORITY, PER_LABELER, STRATEGIES, Unified, labels_for, unify_rating
 
 LAYOUTS = ("sft", "sft_chat", "preference", "kto", "rl_prompts", "raw")
 
@@ -55,14 +57,17 @@ class ExportSchema:
     per_labeler: bool = False
     # Several labelers' ratings of one record: their `mean` or their `median`.
     rating_unification: str = "mean"
-    # A label counts for a record when a `majority` of its labelers chose it, or `any` one.
-    label_unification: str = "majority"
+    # The labels that count for a record: by `majority` or those `any` labeler chose
+    # (`feedback.unification`).
+    label_unification: str = MAJORITY
     min_rating: float | None = None
     label_question: str | None = None
     require_labels: Sequence[str] = ()
     exclude_labels: Sequence[str] = ()
     # The dataset's fields in order, name -> "text" | "chat" (typed file columns).
     field_types: Mapping[str, str] = field(default_factory=dict)
+    # The dataset's questions, name -> type (how their answers are unified).
+    question_types: Mapping[str, str] = field(default_factory=dict)
     # A pairwise vote instead of a ranking: the label question, the two response fields
     # its options name, and the option that means "neither is better".
     preference_question: str | None = None
@@ -167,17 +172,13 @@ def preference(schema: ExportSchema, record: RecordData) -> Rows:
     return Rows(rows)
 
 
-def _unified_rating(schema: ExportSchema, ratings: list[float]) -> float:
-    return median(ratings) if schema.rating_unification == "median" else fmean(ratings)
-
-
 def kto(schema: ExportSchema, record: RecordData) -> Rows:
     prompt = _prompt(schema, record)
     completion = record.fields.get(schema.completion_field) if schema.completion_field else None
     ratings = [float(value) for value in _answers(record, schema.rating_question)]
     if prompt is None or completion is None or not ratings or schema.threshold is None:
         return Rows([], dropped="no prompt, completion or rating")
-    scores = ratings if schema.per_labeler else [_unified_rating(schema, ratings)]
+    scores = ratings if schema.per_labeler else [unify_rating(ratings, schema.rating_unification)]
     if schema.prompt_is_chat:
         prompt = _messages(prompt)
     completion = _completion(schema, completion)
@@ -190,24 +191,28 @@ def rl_prompts(schema: ExportSchema, record: RecordData) -> Rows:
         return Rows([], dropped="no prompt")
     if schema.min_rating is not None:
         ratings = [float(value) for value in _answers(record, schema.rating_question)]
-        if not ratings or _unified_rating(schema, ratings) < schema.min_rating:
+        if not ratings or unify_rating(ratings, schema.rating_unification) < schema.min_rating:
             return Rows([], dropped="rating below the minimum")
     if schema.require_labels or schema.exclude_labels:
-        chosen = _unified_labels(schema, _answers(record, schema.label_question), voters=len(record.responses))
-        if not set(schema.require_labels) <= chosen or chosen & set(schema.exclude_labels):
+        labels = _labels(schema, record)
+        if labels.tie:
+            return Rows([], dropped="labels tie")
+        if not set(schema.require_labels) <= labels.value or labels.value & set(schema.exclude_labels):
             return Rows([], dropped="labels do not match")
     return Rows([{"prompt": _messages(prompt) if schema.prompt_is_chat else prompt}])
 
 
-def _unified_labels(schema: ExportSchema, answers: list[Any], voters: int) -> set[str]:
-    """The labels that count for a record: those a majority of its `voters` (the
-    responses taken, whether or not they answered this optional question) chose, or with
-    `any`, those at least one chose."""
-    votes: Counter[str] = Counter()
-    for value in answers:
-        votes.update(set(value) if isinstance(value, list) else {value})
-    needed = 1 if schema.label_unification == "any" else voters // 2 + 1
-    return {label for label, count in votes.items() if count >= needed}
+def _labels(schema: ExportSchema, record: RecordData) -> Unified:
+    """The labels that count for a record (a frozenset), out of every response taken,
+    whether or not it answered the optional label question."""
+    if schema.label_question is None:
+        return Unified(frozenset())
+    return labels_for(
+        schema.question_types[schema.label_question],
+        _answers(record, schema.label_question),
+        responses=len(record.responses),
+        strategy=schema.label_unification,
+    )
 
 
 def raw(schema: ExportSchema, record: RecordData) -> Rows:
@@ -246,11 +251,11 @@ def rows_for(layout: str, schema: ExportSchema, records: Iterator[RecordData]) -
 # How several labelers' answers to one record are unified, per layout (the first is the
 # default): rankings or votes for `preference`, ratings for `kto` and `rl_prompts`.
 UNIFICATIONS_BY_LAYOUT = {
-    "preference": ("mean_rank", "majority", "per_labeler"),
-    "kto": ("mean", "median", "per_labeler"),
-    "rl_prompts": ("mean", "median"),
+    "preference": (*STRATEGIES["ranking"], PER_LABELER),
+    "kto": (*STRATEGIES["rating"], PER_LABELER),
+    "rl_prompts": STRATEGIES["rating"],
 }
-LABEL_UNIFICATIONS = ("majority", "any")
+LABEL_UNIFICATIONS = STRATEGIES["multi_label_selection"]
 
 
 def default_unification(layout: str) -> str | None:
@@ -268,7 +273,7 @@ def check_options(layout: str, options: Mapping[str, Any]) -> list[str]:
             problems.append(f"unification must be one of {list(allowed)} for {layout}")
         else:
             problems.append(f"unification does not apply to {layout}: each answer makes its own row")
-    if options.get("label_unification", "majority") not in LABEL_UNIFICATIONS:
+    if options.get("label_unification", MAJORITY) not in LABEL_UNIFICATIONS:
         problems.append(f"label_unification must be one of {list(LABEL_UNIFICATIONS)}")
     if options.get("pair_mode", "all_pairs") not in PAIR_MODES:
         problems.append(f"pair_mode must be one of {list(PAIR_MODES)}")

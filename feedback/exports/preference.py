@@ -2,9 +2,9 @@
 
 A ranking is `{option: rank}`, 1 = best; equal ranks are a tie and never make a pair.
 Several labelers' rankings of one record are either kept apart (`per_labeler`) or
-unified first:
+unified first, by the rules of `feedback.unification`:
 
-* `mean_rank`: each option's mean rank over the labelers who ranked it;
+* `mean_rank`: each option's mean rank over the labelers who ranked it (equal means tie);
 * `majority`: option a beats b when more labelers put a above b than b above a
   (a tie in votes makes no pair); options are then ordered by their number of wins.
 
@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
-Ranking = Mapping[str, float]
-Pair = tuple[str, str]  # (chosen, rejected)
+from feedback.unification import MEAN_RANK, PER_LABELER, STRATEGIES, Pair, Ranking, ranking_majority, unify_ranking
 
 PAIR_MODES = ("all_pairs", "best_vs_each", "best_vs_worst")
-UNIFICATIONS = ("per_labeler", "mean_rank", "majority")
+UNIFICATIONS = (PER_LABELER, *STRATEGIES["ranking"])
 
 
 def ranking_from_value(value: Sequence[Mapping[str, object]]) -> dict[str, float]:
@@ -69,28 +68,12 @@ def pairs_from_ranking(ranking: Ranking, mode: str) -> list[Pair]:
     return [(a, b) for a in best for b in worst if best_rank < worst_rank]
 
 
-def mean_rank(rankings: Sequence[Ranking]) -> dict[str, float]:
-    """Each option's mean rank over the rankings that rank it."""
-    options = sorted({option for ranking in rankings for option in ranking})
-    means = {}
-    for option in options:
-        ranks = [r[option] for r in rankings if option in r]
-        # Plain arithmetic: `statistics.fmean` was a tenth of a preference export's time.
-        means[option] = sum(ranks) / len(ranks)
-    return means
-
-
 def majority_pairs(rankings: Sequence[Ranking], mode: str) -> list[Pair]:
     """Pairs decided by pairwise majority; best/worst by number of pairwise wins."""
     if mode not in PAIR_MODES:
         raise ValueError(f"unknown pair mode {mode!r}; use one of {PAIR_MODES}")
     options = sorted({option for ranking in rankings for option in ranking})
-    beats: dict[Pair, bool] = {}
-    for a, b in combinations(options, 2):
-        a_over_b = sum(1 for r in rankings if a in r and b in r and r[a] < r[b])
-        b_over_a = sum(1 for r in rankings if a in r and b in r and r[b] < r[a])
-        if a_over_b != b_over_a:
-            beats[(a, b) if a_over_b > b_over_a else (b, a)] = True
+    beats = ranking_majority(rankings)
     wins = {option: sum(1 for (winner, _) in beats if winner == option) for option in options}
     if mode == "all_pairs":
         # Every pair a majority decided, even in a cycle (a > b > c > a).
@@ -98,7 +81,8 @@ def majority_pairs(rankings: Sequence[Ranking], mode: str) -> list[Pair]:
     # Best and worst by number of pairwise wins (more wins, better rank); a pair is
     # only taken where the majority itself agrees.
     by_wins = {option: -float(wins[option]) for option in options}
-    return [pair for pair in pairs_from_ranking(by_wins, mode) if pair in beats]
+    decided = set(beats)
+    return [pair for pair in pairs_from_ranking(by_wins, mode) if pair in decided]
 
 
 def preference_pairs(rankings: Sequence[Ranking], *, unification: str, mode: str) -> list[Pair]:
@@ -112,8 +96,8 @@ def preference_pairs(rankings: Sequence[Ranking], *, unification: str, mode: str
     rankings = [ranking for ranking in rankings if ranking]
     if not rankings:
         return []
-    if unification == "per_labeler":
+    if unification == PER_LABELER:
         return [pair for ranking in rankings for pair in pairs_from_ranking(ranking, mode)]
-    if unification == "mean_rank":
-        return pairs_from_ranking(mean_rank(rankings), mode)
+    if unification == MEAN_RANK:
+        return pairs_from_ranking(unify_ranking(rankings).mean_ranks, mode)
     return majority_pairs(rankings, mode)

@@ -49,21 +49,23 @@ def test_systematic_disagreement_is_below_zero():
 
 def test_unified_answers_follow_the_strategies():
     rating = QuestionMetrics("quality", "rating", [])
-    rating.add_record([4, 5, 5])
-    rating.add_record([2, 3])
+    rating.add_record([4, 5, 5], responses=3)
+    rating.add_record([2, 3], responses=2)
     assert rating.report()["unified"] == {"strategy": "median", "mean": 3.5833, "distribution": {"5": 1, "2.5": 1}}
     labels = QuestionMetrics("topic", "label_selection", ["code", "other"])
     for answers in (["code", "code", "other"], ["code", "other"], ["other"]):
-        labels.add_record(answers)
+        labels.add_record(answers, responses=len(answers))
     assert labels.report()["unified"]["distribution"] == {"code": 1, "(tie)": 1, "other": 1}
     multi = QuestionMetrics("failures", "multi_label_selection", ["harmful", "unhelpful"])
-    multi.add_record([["harmful"], ["harmful", "unhelpful"], []])
+    multi.add_record([["harmful"], ["harmful", "unhelpful"], []], responses=3)
+    # 2 of 4 responses (two left the question unanswered) is not more than half.
+    multi.add_record([["harmful"], ["harmful"]], responses=4)
     assert multi.report()["unified"]["distribution"] == {"harmful": 1, "unhelpful": 0}
     ranking = QuestionMetrics("ranking", "ranking", ["a", "b"])
-    ranking.add_record([[{"value": "a", "rank": 1}, {"value": "b", "rank": 2}]] * 2)
-    ranking.add_record(
-        [[{"value": "a", "rank": 1}, {"value": "b", "rank": 2}], [{"value": "b", "rank": 1}, {"value": "a", "rank": 2}]]
-    )
+    a_first = [{"value": "a", "rank": 1}, {"value": "b", "rank": 2}]
+    b_first = [{"value": "b", "rank": 1}, {"value": "a", "rank": 2}]
+    ranking.add_record([a_first, a_first], responses=2)
+    ranking.add_record([a_first, b_first], responses=2)
     report = ranking.report()
     assert report["unified"]["first"] == {"a": 1, "(tie)": 1}
     assert report["unified"]["mean_rank"] == {"a": 1.25, "b": 1.75}
