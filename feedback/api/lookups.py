@@ -26,6 +26,7 @@ from feedback.models import (
     Question,
     Record,
     Response,
+    Suggestion,
     VectorSettings,
 )
 from workspaces import access
@@ -119,15 +120,28 @@ def get_record(request: Request, record_id: Any, *, manage: bool = False) -> Rec
     return _dataset_child(request, Record, record_id, manage=manage)
 
 
-def get_response(request: Request, response_id: Any) -> Response:
-    """A response the caller may change: their own, or any in a dataset they manage."""
-    response = (
-        Response.objects.select_related("record__dataset")
-        .filter(pk=parse_uuid(response_id), record__dataset__in=datasets_for(request))
+def _record_child(request: Request, model: Any, object_id: Any) -> Any:
+    """A response or suggestion of a record in a dataset the caller sees, else 404."""
+    obj = (
+        model.objects.select_related("record__dataset")
+        .filter(pk=parse_uuid(object_id), record__dataset__in=datasets_for(request))
         .first()
     )
-    if response is None:
+    if obj is None:
         raise Http404
+    return obj
+
+
+def get_suggestion(request: Request, suggestion_id: Any, *, manage: bool = False) -> Suggestion:
+    suggestion = _record_child(request, Suggestion, suggestion_id)
+    if manage:
+        require_manager(request, suggestion.record.dataset)
+    return suggestion
+
+
+def get_response(request: Request, response_id: Any) -> Response:
+    """A response the caller may change: their own, or any in a dataset they manage."""
+    response = _record_child(request, Response, response_id)
     if response.user_id != request.user.pk and not access.can_see_all_responses(request.user, response.record.dataset):
         raise Http404
     return response

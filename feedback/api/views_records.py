@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from feedback import search, selectors, shapes
 from feedback.api import docs, inputs
 from feedback.api.errors import printable
-from feedback.api.lookups import datasets_for, get_dataset, get_record, get_response, parse_uuid, require_manager
+from feedback.api.lookups import get_dataset, get_record, get_response, get_suggestion, parse_uuid
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Suggestion
 from feedback.services import records as record_services
@@ -430,14 +430,7 @@ def record_suggestions(request: Request, record_id: str) -> Response:
 )
 @api_view(["DELETE"])
 def suggestion_detail(request: Request, suggestion_id: str) -> Response:
-    suggestion = (
-        Suggestion.objects.select_related("record__dataset")
-        .filter(pk=parse_uuid(suggestion_id), record__dataset__in=datasets_for(request))
-        .first()
-    )
-    if suggestion is None:
-        raise Http404
-    require_manager(request, suggestion.record.dataset)
+    suggestion = get_suggestion(request, suggestion_id, manage=True)
     shape = shapes.suggestion_out(suggestion)
     record_services.suggestions_delete(record=suggestion.record, suggestion_ids=[suggestion.pk])
     return Response(shape)

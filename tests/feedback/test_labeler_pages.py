@@ -1,4 +1,4 @@
-"""The labeler's pages over plain HTTP: forms as API.md §2 fixes them, no JavaScript."""
+"""The labeler's pages over plain HTTP: forms as docs/labeler-forms.md fixes them, no JavaScript."""
 
 from __future__ import annotations
 
