@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An unreachable database or broker is a 503 (JSON under /api/), not a 500 page.
+    "config.errors.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,9 +177,23 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or ""
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
+# Late acknowledgement: a task's message is acknowledged when the task ends, not when a
+# worker takes it, so a worker that dies mid-task does not lose it; with
+# reject_on_worker_lost a pool child killed mid-task (out of memory, SIGKILL) has its
+# message put back at once. A whole worker process lost (host gone, SIGKILL of a solo
+# worker) leaves the message unacknowledged on Redis, which redelivers it only after
+# the visibility timeout: one hour, kept that long so that long jobs and webhook retries
+# waiting for their countdown are not delivered twice. Jobs do not wait for it: the
+# sweep below re-queues a job whose heartbeat stopped after FEEDLOOP_JOB_HEARTBEAT_TIMEOUT,
+# and a run delivered twice is dropped (feedback.services.jobs). One task at a time per
+# worker process (prefetch 1), so a long job never holds others back.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The queue tasks are sent to and workers take by default (`celery -A config worker`
+# consumes it): deployments or test sessions sharing one Redis database each name their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
@@ -211,6 +227,30 @@ FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS = env_int("FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS", 1
 FEEDLOOP_WEBHOOK_RETRY_DELAYS = env_int_list("FEEDLOOP_WEBHOOK_RETRY_DELAYS", [10, 60, 180])
 # Finished deliveries older than this are deleted as new ones finish (the admin's history).
 FEEDLOOP_WEBHOOK_KEEP_DAYS = env_int("FEEDLOOP_WEBHOOK_KEEP_DAYS", 30, minimum=1)
+# Background jobs (imports, exports; feedback.services.jobs). A running job writes a
+# heartbeat at least every FEEDLOOP_JOB_HEARTBEAT_SECONDS; the sweep, run by Celery beat
+# every FEEDLOOP_JOB_SWEEP_SECONDS, re-queues a job whose heartbeat is older than
+# FEEDLOOP_JOB_HEARTBEAT_TIMEOUT (its worker died) and fails it, with the reason, rather
+# than start it more than FEEDLOOP_JOB_MAX_ATTEMPTS times; it sends a queued job the
+# broker never took (it was down) once FEEDLOOP_JOB_QUEUE_GRACE seconds have passed, and
+# sends again one still queued FEEDLOOP_JOB_RESEND_SECONDS after it was sent (a lost message).
+FEEDLOOP_JOB_HEARTBEAT_SECONDS = env_int("FEEDLOOP_JOB_HEARTBEAT_SECONDS", 15, minimum=1)
+FEEDLOOP_JOB_HEARTBEAT_TIMEOUT = env_int("FEEDLOOP_JOB_HEARTBEAT_TIMEOUT", 120, minimum=1)
+if FEEDLOOP_JOB_HEARTBEAT_TIMEOUT <= FEEDLOOP_JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("FEEDLOOP_JOB_HEARTBEAT_TIMEOUT must be longer than FEEDLOOP_JOB_HEARTBEAT_SECONDS.")
+FEEDLOOP_JOB_MAX_ATTEMPTS = env_int("FEEDLOOP_JOB_MAX_ATTEMPTS", 3, minimum=1)
+FEEDLOOP_JOB_QUEUE_GRACE = env_int("FEEDLOOP_JOB_QUEUE_GRACE", 30, minimum=0)
+FEEDLOOP_JOB_RESEND_SECONDS = env_int("FEEDLOOP_JOB_RESEND_SECONDS", 3600, minimum=60)
+FEEDLOOP_JOB_SWEEP_SECONDS = env_int("FEEDLOOP_JOB_SWEEP_SECONDS", 60, minimum=1)
+# Run by `celery -A config beat` (or a worker started with -B). A sweep no worker took
+# within its interval is dropped: the next one does the same work.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {
+        "task": "feedback.tasks.sweep_jobs",
+        "schedule": float(FEEDLOOP_JOB_SWEEP_SECONDS),
+        "options": {"expires": float(FEEDLOOP_JOB_SWEEP_SECONDS)},
+    },
+}
 FEEDLOOP_VERSION = "0.1.0"
 
 # OpenAPI schema of /api/v1 at /api/schema, browsable at /api/docs (feedback.api.docs).

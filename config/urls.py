@@ -10,6 +10,13 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Feedloop administration"
 admin.site.site_title = "Feedloop"
 
+# Errors outside the views' own rules: JSON under /api/, and a 503 when the database
+# or the broker cannot be reached (config.errors).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("datasets/<uuid:dataset_id>/next", views.dataset_next, name="dataset_next"),

@@ -380,8 +380,17 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+ACTIVE = [JobStatus.QUEUED.value, JobStatus.RUNNING.value]
+
+
 class BackgroundJob(TimestampedModel):
-    """What every import and export job records: whose it is, how far it got, how it ended."""
+    """What every import and export job records: whose it is, how far it got, how it ended.
+
+    `queued_at` is when the job last became `queued` and `sent_at` when its run was last
+    handed to the broker (empty: not yet, e.g. the broker was down); `attempts` counts
+    the runs started; a running job writes `heartbeat_at` as it goes. The sweep in
+    `feedback.services.jobs` reads them to recover jobs that were never sent or whose
+    worker died."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -391,6 +400,10 @@ class BackgroundJob(TimestampedModel):
     error = models.TextField(blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -411,7 +424,11 @@ class ExportJob(BackgroundJob):
 
     class Meta:
         ordering = ["-inserted_at"]
-        indexes = [models.Index(fields=["workspace", "-inserted_at"], name="export_job_workspace")]
+        indexes = [
+            models.Index(fields=["workspace", "-inserted_at"], name="export_job_workspace"),
+            # The sweep looks only at unfinished jobs.
+            models.Index(fields=["status"], name="export_job_active", condition=models.Q(status__in=ACTIVE)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.layout} export of {self.dataset_id} ({self.status})"
@@ -436,7 +453,10 @@ class ImportJob(BackgroundJob):
 
     class Meta:
         ordering = ["-inserted_at"]
-        indexes = [models.Index(fields=["workspace", "-inserted_at"], name="import_job_workspace")]
+        indexes = [
+            models.Index(fields=["workspace", "-inserted_at"], name="import_job_workspace"),
+            models.Index(fields=["status"], name="import_job_active", condition=models.Q(status__in=ACTIVE)),
+        ]
 
     def __str__(self) -> str:
         return f"import of {self.source_name} into {self.dataset_id} ({self.status})"

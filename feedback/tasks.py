@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from feedback.services import exports, imports, webhooks
+from feedback.services import exports, imports, jobs, webhooks
 
 
 @shared_task(name="feedback.tasks.run_export", acks_late=True)
@@ -21,6 +21,13 @@ def run_import(job_id: str) -> str:
     """Check and store the file of one import job (a finished job is left as it is; a
     job whose worker died resumes after its last stored batch)."""
     return imports.import_run(job_id=job_id).status
+
+
+@shared_task(name="feedback.tasks.sweep_jobs")
+def sweep_jobs() -> dict[str, int]:
+    """Scheduled by Celery beat (CELERY_BEAT_SCHEDULE): re-queue import and export jobs
+    whose worker died, send those the broker never took (see feedback.services.jobs)."""
+    return jobs.jobs_sweep()
 
 
 @shared_task(name="feedback.tasks.deliver_webhook", bind=True, acks_late=True, max_retries=None)

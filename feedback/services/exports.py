@@ -10,6 +10,8 @@ through it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
@@ -21,19 +23,26 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Aggregate, F, Field, Func, JSONField, OuterRef, Q, QuerySet, Subquery, Value
-from django.utils import timezone
 
 from feedback.errors import InvalidData, Problem
 from feedback.exports.layouts import ExportSchema, RecordData, check_options, default_unification, rows_for
 from feedback.exports.writers import FORMATS as FILE_FORMATS
 from feedback.exports.writers import file_schema, writer_for
 from feedback.models import Dataset, ExportJob, JobStatus, Question, Record, Response, ResponseStatus, Suggestion
-from feedback.services._common import queue
+from feedback.services.jobs import RUN_EXPORT_TASK as RUN_EXPORT_TASK
+from feedback.services.jobs import (
+    JobLost,
+    heartbeat,
+    job_finish,
+    job_progress,
+    job_send_after_commit,
+    job_start,
+)
 
 FORMATS = tuple(FILE_FORMATS)
 CHUNK = 1000
 ProgressCallback = Callable[[int, int], None]  # (records done, records in the dataset)
-RUN_EXPORT_TASK = "feedback.tasks.run_export"
+logger = logging.getLogger(__name__)
 
 
 def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema, list[Problem]]:
@@ -163,7 +172,8 @@ def export_create(
     options: Mapping[str, Any] | None = None,
     queue_run: bool = True,
 ) -> ExportJob:
-    """Record an export job and queue it once the transaction commits; with
+    """Record an export job and queue it once the transaction commits (a broker that
+    cannot be reached leaves it queued for the sweep: `feedback.services.jobs`); with
     `queue_run=False` nothing is queued and the caller runs it (`export_run`)."""
     options = dict(options or {})
     problems = [Problem(("options",), message) for message in check_options(layout, options)]
@@ -190,7 +200,7 @@ def export_create(
         options=options,
     )
     if queue_run:
-        transaction.on_commit(lambda: queue(RUN_EXPORT_TASK, str(job.pk)))
+        job_send_after_commit(job=job)
     return job
 
 
@@ -285,21 +295,21 @@ def _attach(chunk: list[dict[str, Any]], statuses: list[str], raw: bool) -> None
 
 
 def export_run(*, job_id: Any, on_progress: ProgressCallback | None = None) -> ExportJob:
-    """Run an export job. Idempotent: a finished job is left as it is; a job that died
-    half-way starts over and replaces its partial file. `on_progress` is called after
-    every chunk with (records done, records in the dataset)."""
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("dataset").get(pk=job_id)
-        if job.status == JobStatus.SUCCEEDED:
-            return job
-        job.status, job.started_at, job.progress, job.error = JobStatus.RUNNING, timezone.now(), 0.0, ""
-        job.save(update_fields=["status", "started_at", "progress", "error", "updated_at"])
+    """Run an export job. Idempotent: a finished job, or one a live worker is running,
+    is left as it is (`job_start`); a job whose worker died starts over and replaces
+    its partial file. `on_progress` is called after every chunk with (records done,
+    records in the dataset)."""
+    job, start = job_start(model=ExportJob, job_id=job_id)
+    if not start:
+        return job
     try:
-        _write(job, on_progress)
+        with heartbeat(job=job):
+            _write(job, on_progress)
+    except JobLost as lost:
+        logger.warning("%s", lost)
     except Exception as error:  # recorded on the job, then raised for Celery to see
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
+        with contextlib.suppress(JobLost):
+            job_finish(job=job, status=JobStatus.FAILED, error=str(error)[:2000])
         raise
     job.refresh_from_db()
     return job
@@ -321,9 +331,7 @@ def _write(job: ExportJob, on_progress: ProgressCallback | None) -> dict[str, in
                 # One chunk of records is one write (a Parquet row group, an Arrow batch).
                 writer.write(chunk)
                 chunk.clear()
-                ExportJob.objects.filter(pk=job.pk).update(
-                    progress=min(counts["records"] / max(total, 1), 1.0), counts=counts
-                )
+                job_progress(job=job, progress=min(counts["records"] / max(total, 1), 1.0), counts=counts)
                 if on_progress is not None:
                     on_progress(counts["records"], total)
 
@@ -347,7 +355,9 @@ def _write(job: ExportJob, on_progress: ProgressCallback | None) -> dict[str, in
                 File(handle),
                 max_length=ExportJob._meta.get_field("file").max_length,
             )
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.SUCCEEDED, progress=1.0, counts=counts, file=name, finished_at=timezone.now()
-    )
+    try:
+        job_finish(job=job, status=JobStatus.SUCCEEDED, progress=1.0, counts=counts, file=name, error="")
+    except JobLost:
+        default_storage.delete(name)  # another run owns the job (and writes its own file)
+        raise
     return counts

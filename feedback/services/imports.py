@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import shutil
 import tempfile
 from array import array
@@ -31,16 +32,16 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from feedback.errors import InvalidData, Problem
 from feedback.imports.mapping import ColumnMapping, DatasetShape, RowItem, row_item
 from feedback.imports.readers import FORMATS, Reader, UnreadableFile, format_for, open_reader
 from feedback.models import Dataset, ImportJob, JobStatus
-from feedback.services._common import queue
+from feedback.services.jobs import RUN_IMPORT_TASK as RUN_IMPORT_TASK
+from feedback.services.jobs import JobLost, heartbeat, job_finish, job_progress, job_send_after_commit, job_start
 from feedback.services.records import records_bulk_check, records_bulk_upsert
 
-RUN_IMPORT_TASK = "feedback.tasks.run_import"
+logger = logging.getLogger(__name__)
 Progress = Callable[[float], None]
 
 
@@ -66,7 +67,8 @@ def import_create(
     run_in_background: bool = True,
 ) -> ImportJob:
     """Keep the uploaded file and record an import job; the job is queued once the
-    transaction commits (or left for the caller to run, without `run_in_background`)."""
+    transaction commits (a broker that cannot be reached leaves it queued for the sweep:
+    `feedback.services.jobs`), or left for the caller to run, without `run_in_background`."""
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)
@@ -103,7 +105,7 @@ def import_create(
     job.file.name = default_storage.save(f"imports/{dataset.pk}/{job.pk}{suffix}", File(file))
     job.save()
     if run_in_background:
-        transaction.on_commit(lambda: queue(RUN_IMPORT_TASK, str(job.pk)))
+        job_send_after_commit(job=job)
     return job
 
 
@@ -131,17 +133,15 @@ class _Report:
 
 
 def import_run(*, job_id: Any, on_progress: Progress | None = None) -> ImportJob:
-    """Run an import job. Idempotent: a finished job is left as it is; a job whose
-    worker died resumes after the last stored batch."""
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("dataset").get(pk=job_id)
-        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-            return job
-        job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
-        job.save(update_fields=["status", "started_at", "error", "updated_at"])
+    """Run an import job. Idempotent: a finished job, or one a live worker is running,
+    is left as it is (`job_start`); a job whose worker died resumes after the last
+    stored batch."""
+    job, start = job_start(model=ImportJob, job_id=job_id)
+    if not start:
+        return job
     report = _Report()
     try:
-        with _local_path(job) as path:
+        with heartbeat(job=job), _local_path(job) as path:
             rows = _check(job, path, report, on_progress)
             if report.count and not job.skip_bad_rows:
                 return _finish(job, JobStatus.FAILED, report, rows, "bad rows: nothing was stored")
@@ -153,10 +153,13 @@ def import_run(*, job_id: Any, on_progress: Progress | None = None) -> ImportJob
     except UnreadableFile as error:
         report.add(error.row, None, error.message)
         return _finish(job, JobStatus.FAILED, report, 0, "the file cannot be read: nothing was stored")
+    except JobLost as lost:
+        logger.warning("%s", lost)
+        job.refresh_from_db()
+        return job
     except Exception as error:  # recorded on the job, then raised for Celery to see
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
+        with contextlib.suppress(JobLost):
+            job_finish(job=job, status=JobStatus.FAILED, error=str(error)[:2000])
         raise
     job.refresh_from_db()
     return _finish(job, JobStatus.SUCCEEDED, report, rows, "")
@@ -165,14 +168,14 @@ def import_run(*, job_id: Any, on_progress: Progress | None = None) -> ImportJob
 def _finish(job: ImportJob, status: str, report: _Report, rows: int, error: str) -> ImportJob:
     counts = {**job.counts, "rows": rows, "bad_rows": len(report.bad_rows)}
     counts.setdefault("stored", 0)
-    ImportJob.objects.filter(pk=job.pk).update(
+    job_finish(
+        job=job,
         status=status,
         error=error,
         errors=sorted(report.errors, key=lambda e: (e["row"] is not None, e["row"] or 0)),
         error_count=report.count,
         counts=counts,
         progress=1.0 if status == JobStatus.SUCCEEDED else job.progress,
-        finished_at=timezone.now(),
     )
     job.refresh_from_db()
     return job
@@ -231,7 +234,7 @@ def _check(job: ImportJob, path: str, report: _Report, on_progress: Progress | N
                     report.add(number, column, problem.msg)
         batch.clear()
         batch_ids.clear()
-        ImportJob.objects.filter(pk=job.pk).update(progress=fraction / 2, counts={"rows_checked": rows_read})
+        job_progress(job=job, progress=fraction / 2, counts={"rows_checked": rows_read})
         if on_progress:
             on_progress(fraction / 2)
 
@@ -311,9 +314,8 @@ def _store(job: ImportJob, path: str, report: _Report, rows: int, on_progress: P
                 counts["created"] += len(result.created_ids)
                 counts["updated"] += len(result.updated_ids)
                 progress = 0.5 + 0.5 * min(counts["stored"] / good_rows, 1.0)
-                ImportJob.objects.filter(pk=job.pk).update(
-                    stored_through_row=batch[-1][0], progress=progress, counts=counts
-                )
+                # The checkpoint commits with the batch, or neither does (JobLost).
+                job_progress(job=job, stored_through_row=batch[-1][0], progress=progress, counts=counts)
         except InvalidData as error:
             raise RuntimeError(
                 f"the dataset changed while the file was imported ({error}); rows up to "
@@ -335,4 +337,4 @@ def _store(job: ImportJob, path: str, report: _Report, rows: int, on_progress: P
                 store_batch()
         store_batch()
     job.counts = counts
-    ImportJob.objects.filter(pk=job.pk).update(counts=counts)
+    job_progress(job=job, counts=counts)

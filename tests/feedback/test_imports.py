@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.utils import timezone
 
 from feedback.errors import InvalidData
 from feedback.models import ImportJob, Record, Suggestion
@@ -363,6 +365,13 @@ def test_a_job_whose_worker_died_resumes_after_its_last_batch_without_duplicates
     job.refresh_from_db()
     assert job.status == "running" and job.stored_through_row == 4
     assert Record.objects.filter(dataset=dataset).count() == 4
+    # Delivered again while its heartbeat is fresh, the job is taken for another
+    # worker's and left alone.
+    assert import_run(job_id=job.pk).status == "running"
+    assert Record.objects.filter(dataset=dataset).count() == 4
+    # Its heartbeat stopped longer ago than FEEDLOOP_JOB_HEARTBEAT_TIMEOUT: the worker died.
+    stopped = timezone.now() - timedelta(seconds=settings.FEEDLOOP_JOB_HEARTBEAT_TIMEOUT + 1)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=stopped)
 
     finished = import_run(job_id=job.pk)
 
@@ -370,6 +379,7 @@ def test_a_job_whose_worker_died_resumes_after_its_last_batch_without_duplicates
     assert Record.objects.filter(dataset=dataset).count() == 11
     assert sorted(Record.objects.values_list("fields__prompt", flat=True)) == sorted(r["prompt"] for r in rows)
     assert import_run(job_id=job.pk).counts["stored"] == 11  # a finished job is left as it is
+    assert finished.attempts == 2
 
 
 def test_the_import_command_reports_progress_and_row_errors(dataset, people, tmp_path):

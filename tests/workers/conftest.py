@@ -1,12 +1,23 @@
-"""A real Celery worker on Redis, started by the test session (not eager)."""
+"""Real Celery workers on Redis, started by the test session (not eager).
+
+The session's workers consume only their own queue, named per session
+(`feedloop-test-<random>`): another Feedloop worker on the same Redis database never
+takes this session's tasks, and this session never takes (or deletes) theirs. Nothing
+is flushed: only this queue's keys are deleted, before and after each test.
+"""
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,70 +28,148 @@ from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("FEEDLOOP_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+QUEUE = f"feedloop-test-{uuid.uuid4().hex[:12]}"
+_worker_numbers = itertools.count(1)
+_worker_names: list[str] = []
+
+StartWorker = Callable[..., subprocess.Popen]
+
+
+def forget_queue() -> None:
+    """Delete this session's queue from Redis: its lists (one per priority step), its
+    exchange binding, and its messages held unacknowledged by a worker that died. Other
+    queues' keys are left alone."""
+    client = redis.Redis.from_url(BROKER)
+    keys = [*client.scan_iter(match=f"{QUEUE}*"), f"_kombu.binding.{QUEUE}"]
+    client.delete(*keys)
+    for tag, raw in client.hscan_iter("unacked"):
+        try:
+            _, exchange, routing_key = json.loads(raw)
+        except (ValueError, TypeError):
+            continue
+        if QUEUE in (exchange, routing_key):
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
+
+
+@contextmanager
+def broker_at(url: str, *, queue: str = QUEUE) -> Iterator[None]:
+    """Send this process's tasks to `url` (and `queue`) for the duration. The app may
+    already be configured (eager) and holds connection pools: every URL is pointed at
+    `url` and the pools are dropped, so the next task really goes there."""
+    keys = ("broker_url", "broker_read_url", "broker_write_url", "task_always_eager", "task_default_queue")
+    previous = {key: celery_app.conf[key] for key in keys}
+
+    def reset_pools() -> None:
+        # kombu keeps one pool per broker URL: the app just forgets the one it used.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    celery_app.conf.update(
+        broker_url=url, broker_read_url=url, broker_write_url=url, task_always_eager=False, task_default_queue=queue
+    )
+    reset_pools()
+    try:
+        yield
+    finally:
+        celery_app.conf.update(**previous)
+        reset_pools()
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path, settings) -> Iterator[subprocess.Popen]:
-    """A worker process on the test database; tasks sent from here go through Redis."""
-    redis.Redis.from_url(BROKER).flushdb()
+def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
+    """Start worker processes on the test database and this session's queue; tasks sent
+    from the test go to them through Redis. Every worker still alive is stopped after
+    the test."""
+    forget_queue()
     settings.MEDIA_ROOT = tmp_path
     database = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
-        "FEEDLOOP_STORAGE_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        # Webhook retries after 1 s, 2 s and 1 s rather than minutes.
-        "FEEDLOOP_WEBHOOK_RETRY_DELAYS": "1,2,1",
-        "FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS": "2",
-    }
-    log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        # A file, not a pipe: a full pipe would block the worker.
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    keys = ("broker_url", "broker_read_url", "broker_write_url", "task_always_eager")
-    previous = {key: celery_app.conf[key] for key in keys}
-    # The app may already be configured (eager) in this process: point every URL at Redis.
-    celery_app.conf.update(broker_url=BROKER, broker_read_url=BROKER, broker_write_url=BROKER, task_always_eager=False)
-    try:
+    workers: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        name = f"w{next(_worker_numbers)}.{QUEUE}@tests"
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "CELERY_BROKER_URL": BROKER,
+            "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+            "FEEDLOOP_STORAGE_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            # Webhook retries after 1 s, 2 s and 1 s rather than minutes.
+            "FEEDLOOP_WEBHOOK_RETRY_DELAYS": "1,2,1",
+            "FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS": "2",
+            **extra_env,
+        }
+        log = tmp_path / f"{name.split('.')[0]}.log"
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-Q",
+                QUEUE,
+                "-n",
+                name,
+            ],
+            cwd=ROOT,
+            env=env,
+            # A file, not a pipe: a full pipe would block the worker.
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        workers.append(worker)
+        _worker_names.append(name)
         deadline = time.monotonic() + 60
-        while not celery_app.control.ping(timeout=0.5):
+        while not celery_app.control.ping(destination=[name], timeout=0.5):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
-        yield worker
-    finally:
-        celery_app.conf.update(**previous)
-        worker.terminate()
+        return worker
+
+    with broker_at(BROKER):
         try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        connection.close()
+            yield start
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.terminate()
+            for worker in workers:
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait()
+            _worker_names.clear()
+            forget_queue()
+            connection.close()
+
+
+@pytest.fixture
+def celery_worker(start_worker) -> subprocess.Popen:
+    """One worker process on the test database and this session's queue."""
+    return start_worker()
+
+
+def kill(worker: subprocess.Popen) -> None:
+    """SIGKILL: the worker dies on the spot, as on an out-of-memory kill or a lost host."""
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=20)
 
 
 def drained() -> bool:
-    """No task waits in the queue and none is running."""
-    if redis.Redis.from_url(BROKER).llen("celery"):
+    """No task waits in this session's queue and none is running on its workers."""
+    if redis.Redis.from_url(BROKER).llen(QUEUE):
         return False
-    active = celery_app.control.inspect(timeout=0.5).active() or {}
+    if not _worker_names:
+        return True
+    active = celery_app.control.inspect(destination=list(_worker_names), timeout=0.5).active() or {}
     return not any(active.values())
 
 
@@ -92,4 +181,4 @@ def wait_for(predicate, *, timeout: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-__all__ = ["celery_worker", "drained", "wait_for"]
+__all__ = ["QUEUE", "broker_at", "celery_worker", "drained", "kill", "start_worker", "wait_for"]

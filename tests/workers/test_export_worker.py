@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from config.celery import app as celery_app
 from feedback.models import ExportJob, JobStatus
@@ -41,9 +44,13 @@ def test_a_job_that_died_half_way_is_rerun_without_duplicates(people, celery_wor
     add_records(dataset, 5)
     job = export_create(dataset=dataset, user=people.admin_a, layout="raw")
     wait_for(lambda: finished(job))
-    # The worker dies mid-write: the job says running and holds half a file.
+    # The worker died mid-write: the job says running, holds half a file, and its
+    # heartbeat stopped longer ago than FEEDLOOP_JOB_HEARTBEAT_TIMEOUT.
     job.file.save(f"exports/{dataset.pk}/{job.pk}.jsonl", ContentFile(b'{"partial": '), save=False)
-    ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, file=job.file.name, progress=0.4)
+    stopped = timezone.now() - timedelta(seconds=settings.FEEDLOOP_JOB_HEARTBEAT_TIMEOUT + 1)
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, file=job.file.name, progress=0.4, heartbeat_at=stopped
+    )
     celery_app.send_task(RUN_EXPORT_TASK, args=[str(job.pk)])  # the broker redelivers (acks_late)
     wait_for(lambda: finished(job))
     assert job.status == JobStatus.SUCCEEDED
