@@ -5,7 +5,7 @@
   Retry-After header: `{"detail": ...}` under /api/, a short page elsewhere. The page is
   rendered without the request's context, which would need the database.
 * Under /api/ every other error is JSON too: `{"detail": ...}` with 400, 403, 404 or 500,
-  never Django's HTML pages (API.md: errors are `{"detail": ...}`).
+  never Django's HTML pages (docs/api.md: errors are `{"detail": ...}`).
 
 `ServiceUnavailableMiddleware` catches what views raise (DRF passes on what it does
 not handle); the handlers below (set in config.urls) answer what is raised elsewhere,

@@ -1,4 +1,4 @@
-"""Every API error as `{"detail": ...}` with the status codes of API.md.
+"""Every API error as `{"detail": ...}` with the status codes of the API reference (docs/api.md).
 
 422 answers add `errors`: a list of `{loc, msg}` saying which item, field or question
 is wrong and why.
