@@ -2,7 +2,7 @@
 
 Each question type reads its own inputs and names the partial that renders them (the
 registry, `feedback.questions`: `read_form`, `template`, `form_view`). Values are
-checked by `questions.py` through the services; this module only reads the form and
+checked by `feedback.questions` through the services; this module only reads the form and
 prepares what the template shows.
 """
 
