@@ -1,15 +1,14 @@
-"""The labeler's record form: its inputs (named as API.md §2 fixes them) to response values.
+"""The labeler's record form: its inputs (named as docs/labeler-forms.md fixes them) to response values.
 
-Inputs per question type: text `<q>` (textarea); rating and label `<q>` (radio);
-multi-label `<q>` (checkboxes); ranking `<q>.<option>` (the rank, 1 = best); span `<q>`
-(JSON list of {label, start, end}). Values are checked by `questions.py` through the
-services; this module only reads the form and prepares what the template shows.
+Each question type reads its own inputs and names the partial that renders them (the
+registry, `feedback.questions`: `read_form`, `template`, `form_view`). Values are
+checked by `feedback.questions` through the services; this module only reads the form and
+prepares what the template shows.
 """
 
 from __future__ import annotations
 
-import json
-import random
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,19 +16,9 @@ from django.http import QueryDict
 
 from feedback.errors import Problem
 from feedback.models import Question, Record, Response
+from feedback.questions import KINDS, kind_of
 
 ACTIONS = ("submit", "draft", "discard")
-
-
-def ranking_order(question: Question, *, record: Record, user: Any, shuffle: bool) -> list[dict[str, Any]]:
-    """The ranking's options in the order shown to this labeler for this record.
-
-    Shuffled against position bias, the same way every time for one labeler and record.
-    """
-    options = list(question.settings.get("options", []))
-    if shuffle:
-        random.Random(f"{user.pk}:{record.pk}:{question.name}").shuffle(options)  # noqa: S311 - not security
-    return options
 
 
 def values_from_post(questions: list[Question], post: QueryDict) -> tuple[dict[str, Any], list[Problem]]:
@@ -37,46 +26,24 @@ def values_from_post(questions: list[Question], post: QueryDict) -> tuple[dict[s
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for question in questions:
-        name = question.name
-        if question.type == "text":
-            text = post.get(name, "")
-            if text.strip():
-                values[name] = {"value": text.replace("\r\n", "\n")}
-        elif question.type == "rating":
-            raw = post.get(name, "").strip()
-            if raw:
-                try:
-                    values[name] = {"value": int(raw)}
-                except ValueError:
-                    problems.append(Problem((name,), f"{raw!r} is not a rating"))
-        elif question.type == "label_selection":
-            raw = post.get(name, "")
-            if raw:
-                values[name] = {"value": raw}
-        elif question.type == "multi_label_selection":
-            chosen = post.getlist(name)
-            if chosen:
-                values[name] = {"value": chosen}
-        elif question.type == "ranking":
-            ranked = []
-            for option in question.settings.get("options", []):
-                raw = post.get(f"{name}.{option['value']}", "").strip()
-                if not raw:
-                    continue
-                try:
-                    ranked.append({"value": option["value"], "rank": int(raw)})
-                except ValueError:
-                    problems.append(Problem((name,), f"the rank of {option['text']!r} must be a number"))
-            if ranked:
-                values[name] = {"value": ranked}
-        elif question.type == "span":
-            raw = post.get(name, "").strip()
-            if raw and raw != "[]":
-                try:
-                    values[name] = {"value": json.loads(raw)}
-                except ValueError:
-                    problems.append(Problem((name,), "the marked spans could not be read"))
+        value, unreadable = kind_of(question.type).read_form(question, post)
+        if value is not None:
+            values[question.name] = {"value": value}
+        problems += [Problem((question.name,), message) for message in unreadable]
     return values, problems
+
+
+def answer_context(
+    questions: list[Question], post: QueryDict, *, record: Record, user: Any, shuffle: bool
+) -> dict[str, Any]:
+    """How the answers were given (the response's `context`): every type's keys, always
+    present so that a later save replaces them, filled in by each question's type."""
+    context = {key: copy.deepcopy(empty) for kind in KINDS.values() for key, empty in kind.context_defaults.items()}
+    for question in questions:
+        kind = kind_of(question.type)
+        shown = kind.shown_options(question, record=record, user=user, shuffle=shuffle)
+        kind.note_answer(question, post, shown=shown, context=context)
+    return context
 
 
 @dataclass
@@ -84,6 +51,8 @@ class QuestionView:
     """One question as the template shows it."""
 
     question: Question
+    template: str = ""  # the type's partial
+    number_keys: str = ""  # what the digit keys do (record.js)
     value: Any = None
     suggested: bool = False
     options: list[dict[str, Any]] = field(default_factory=list)
@@ -119,29 +88,17 @@ def question_views(
     saved = response.values if response else {}
     views = []
     for question in questions:
-        view = QuestionView(question=question)
+        kind = kind_of(question.type)
+        view = QuestionView(question=question, template=kind.template, number_keys=kind.number_keys)
         if posted is not None:
             view.value = posted.get(question.name, {}).get("value")
         elif question.name in saved:
             view.value = saved[question.name]["value"]
         elif question.name in suggestions:
             view.value, view.suggested = suggestions[question.name], True
-        if question.type == "ranking":
-            view.options = ranking_order(question, record=record, user=user, shuffle=shuffle)
-            if isinstance(view.value, list):
-                view.ranks = {
-                    item["value"]: item.get("rank") or position for position, item in enumerate(view.value, 1)
-                }
-            if post is not None:
-                view.ranks = {
-                    option["value"]: post.get(f"{question.name}.{option['value']}", "") for option in view.options
-                }
-        else:
-            view.options = list(question.settings.get("options", []))
-        if question.type == "span":
-            view.raw = post.get(question.name, "") if post is not None else json.dumps(view.value or [])
-            text = record.fields.get(question.settings.get("field", ""))
-            view.span_text = text if isinstance(text, str) else ""
+        view.options = kind.shown_options(question, record=record, user=user, shuffle=shuffle)
+        for name, shown in kind.form_view(question, view.value, record=record, post=post).items():
+            setattr(view, name, shown)
         view.errors = [problem.msg for problem in problems or [] if problem.loc[:1] == (question.name,)]
         views.append(view)
     return views

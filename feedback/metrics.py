@@ -13,7 +13,8 @@ Units with fewer than two values are not pairable and count for nothing. Alpha i
 for perfect agreement, 0 for agreement at chance, below 0 for systematic disagreement;
 it is undefined (None) when there are no pairable values or no variation at all.
 
-Per question type:
+Per question type (each type's module in `feedback.questions` gives its level, its
+units and its tally of unified answers):
 * `rating`: interval alpha over the ratings of each record;
 * `label_selection`: nominal alpha over the chosen label of each record;
 * `multi_label_selection`: nominal alpha over "chosen or not" for each (record, label);
@@ -33,11 +34,10 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from feedback.unification import MEAN, MEDIAN, Unified, unify_label, unify_labels, unify_ranking, unify_rating
+from feedback.questions import kind_of
+from feedback.questions.base import INTERVAL, NOMINAL, TIE, Tally
 
-NOMINAL, INTERVAL = "nominal", "interval"
-LEVELS = {"rating": INTERVAL, "label_selection": NOMINAL, "multi_label_selection": NOMINAL, "ranking": INTERVAL}
-TIE = "(tie)"
+__all__ = ["INTERVAL", "NOMINAL", "TIE", "Agreement", "QuestionMetrics"]
 
 
 @dataclass
@@ -102,15 +102,14 @@ class QuestionMetrics:
     type: str
     options: list[Any]  # the option values of labels, multi-labels and rankings
     agreement: Agreement | None = None
-    unified: Counter = field(default_factory=Counter)
+    tally: Tally | None = None
     answered_records: int = 0
-    rating_sum: float = 0.0
-    rank_sums: defaultdict[Any, float] = field(default_factory=lambda: defaultdict(float))
-    rank_counts: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        if self.type in LEVELS:
-            self.agreement = Agreement(LEVELS[self.type])
+        kind = kind_of(self.type)
+        if kind.agreement_level is not None:
+            self.agreement = Agreement(kind.agreement_level)
+        self.tally = kind.tally(self.options)
 
     def add_record(self, answers: list[Any], *, responses: int) -> None:
         """One record's answers to this question, out of its `responses` (some may have
@@ -118,66 +117,17 @@ class QuestionMetrics:
         if not answers:
             return
         self.answered_records += 1
-        if self.type == "rating":
-            ratings = [float(answer) for answer in answers]
-            self.agreement.add_unit(ratings)  # type: ignore[union-attr]
-            self.rating_sum += unify_rating(ratings, MEAN)
-            self.unified[_number_key(unify_rating(ratings, MEDIAN))] += 1
-        elif self.type == "label_selection":
-            self.agreement.add_unit(answers)  # type: ignore[union-attr]
-            self._count(unify_label(answers))
-        elif self.type == "multi_label_selection":
-            chosen = [set(answer) for answer in answers]
-            for option in self.options:
-                self.agreement.add_unit([option in labels for labels in chosen])  # type: ignore[union-attr]
-            for option in unify_labels(chosen, responses=responses):
-                self.unified[option] += 1
-        elif self.type == "ranking":
-            self._add_rankings([{item["value"]: float(item["rank"]) for item in answer} for answer in answers])
-
-    def _add_rankings(self, rankings: list[dict[Any, float]]) -> None:
-        for option in self.options:
-            self.agreement.add_unit([ranking[option] for ranking in rankings if option in ranking])  # type: ignore[union-attr]
-        unified = unify_ranking([{o: r for o, r in ranking.items() if o in self.options} for ranking in rankings])
-        for option, mean in unified.mean_ranks.items():
-            self.rank_sums[option] += mean
-            self.rank_counts[option] += 1
-        self._count(unified.first)
-
-    def _count(self, unified: Unified) -> None:
-        if unified.tie or unified.value is not None:
-            self.unified[None if unified.tie else unified.value] += 1
+        if self.agreement is not None:
+            for unit in kind_of(self.type).agreement_units(answers, self.options):
+                self.agreement.add_unit(unit)
+        if self.tally is not None:
+            self.tally.add(answers, responses=responses)
 
     def report(self) -> dict[str, Any]:
-        shape: dict[str, Any] = {
+        return {
             "name": self.name,
             "type": self.type,
             "answered_records": self.answered_records,
             "agreement": self.agreement.report() if self.agreement else None,
-            "unified": None,
+            "unified": self.tally.report() if self.tally else None,
         }
-        if self.type == "rating":
-            mean = round(self.rating_sum / self.answered_records, 4) if self.answered_records else None
-            shape["unified"] = {"strategy": "median", "mean": mean, "distribution": _ordered(self.unified)}
-        elif self.type == "label_selection":
-            shape["unified"] = {"strategy": "majority", "distribution": _ordered(self.unified)}
-        elif self.type == "multi_label_selection":
-            counts = {str(option): self.unified[option] for option in self.options}
-            shape["unified"] = {"strategy": "majority per label", "distribution": counts}
-        elif self.type == "ranking":
-            mean_rank = {
-                str(option): round(self.rank_sums[option] / self.rank_counts[option], 4)
-                for option in self.options
-                if self.rank_counts[option]
-            }
-            shape["unified"] = {"strategy": "mean_rank", "first": _ordered(self.unified), "mean_rank": mean_rank}
-        return shape
-
-
-def _number_key(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _ordered(counts: Counter) -> dict[str, int]:
-    """Counts by answer, most frequent first; records without a majority under TIE."""
-    return {(TIE if answer is None else str(answer)): n for answer, n in counts.most_common()}

@@ -1,6 +1,6 @@
 """Feedloop's domain model: datasets, their schema, records and the feedback on them.
 
-Rules about what is valid live in `questions.py` (values) and `services/` (writes);
+Rules about what is valid live in `feedback.questions` (values) and `services/` (writes);
 models only describe storage: columns, constraints and the indexes the queries need.
 """
 
@@ -129,7 +129,7 @@ class QuestionType(models.TextChoices):
 
 
 class Question(TimestampedModel):
-    """What a labeler answers. `settings` is validated by `questions.py` per type."""
+    """What a labeler answers. `settings` is validated by `feedback.questions` per type."""
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="questions")
     name = models.CharField(max_length=200, validators=[schema_name_validator])

@@ -3,7 +3,7 @@
 Pure functions (no database access): fields, metadata and vectors of a record are
 checked against the dataset's fields, metadata properties and vector settings, and the
 settings of fields and metadata properties are normalised. Question rules live in
-`questions.py`.
+`feedback.questions`.
 """
 
 from __future__ import annotations

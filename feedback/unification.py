@@ -33,14 +33,12 @@ MEAN, MEDIAN = "mean", "median"
 MEAN_RANK = "mean_rank"
 PER_LABELER = "per_labeler"
 
-# The strategies each question type's answers can be unified by; the first is the
-# exports' default. `per_labeler` (no unification) is a layout's choice, not a type's.
-STRATEGIES: dict[str, tuple[str, ...]] = {
-    "label_selection": (MAJORITY, ANY),
-    "multi_label_selection": (MAJORITY, ANY),
-    "rating": (MEAN, MEDIAN),
-    "ranking": (MEAN_RANK, MAJORITY),
-}
+# The strategies answers of each shape can be unified by; the first is the exports'
+# default. Each question type names its own in the registry (`feedback.questions`).
+# `per_labeler` (no unification) is a layout's choice, not a type's.
+LABEL_STRATEGIES = (MAJORITY, ANY)
+RATING_STRATEGIES = (MEAN, MEDIAN)
+RANKING_STRATEGIES = (MEAN_RANK, MAJORITY)
 
 Ranking = Mapping[str, float]  # {option: rank}, 1 = best
 Pair = tuple[str, str]  # (better, worse)
@@ -89,7 +87,7 @@ def unify_label(answers: Iterable[Hashable]) -> Unified:
 def unify_labels(answers: Iterable[Iterable[Hashable]], *, responses: int, strategy: str = MAJORITY) -> set[Any]:
     """Several-label answers: the options that more than half of the record's
     `responses` (answered or not) chose (`majority`), or that any one chose (`any`)."""
-    _check(strategy, STRATEGIES["multi_label_selection"], "label")
+    check_strategy(strategy, LABEL_STRATEGIES, "label")
     votes = Counter(label for answer in answers for label in set(answer))
     if strategy == ANY:
         return set(votes)
@@ -98,7 +96,7 @@ def unify_labels(answers: Iterable[Iterable[Hashable]], *, responses: int, strat
 
 def unify_rating(ratings: Sequence[float], strategy: str = MEAN) -> float:
     """Ratings by their `mean` or their `median` (between two middle values, their mean)."""
-    _check(strategy, STRATEGIES["rating"], "rating")
+    check_strategy(strategy, RATING_STRATEGIES, "rating")
     if not ratings:
         raise ValueError("no ratings to unify")
     return float(median(ratings)) if strategy == MEDIAN else fmean(ratings)
@@ -131,27 +129,7 @@ def ranking_majority(rankings: Sequence[Ranking]) -> list[Pair]:
     return decided
 
 
-def _one_label(answers: Sequence[Any], responses: int, strategy: str) -> Unified:
-    if strategy == ANY:
-        return Unified(frozenset(answers))
-    top = unify_label(answers)
-    return top if top.tie else Unified(frozenset() if top.value is None else frozenset([top.value]))
-
-
-def _several_labels(answers: Sequence[Any], responses: int, strategy: str) -> Unified:
-    return Unified(frozenset(unify_labels(answers, responses=responses, strategy=strategy)))
-
-
-_LABELS_BY_TYPE = {"label_selection": _one_label, "multi_label_selection": _several_labels}
-
-
-def labels_for(question_type: str, answers: Sequence[Any], *, responses: int, strategy: str = MAJORITY) -> Unified:
-    """The labels that count for a record, as a frozenset in `value`, whichever the
-    label question's type; a tie of one-label answers under `majority` has none."""
-    _check(strategy, STRATEGIES[question_type], "label")
-    return _LABELS_BY_TYPE[question_type](answers, responses, strategy)
-
-
-def _check(strategy: str, allowed: Sequence[str], kind: str) -> None:
+def check_strategy(strategy: str, allowed: Sequence[str], kind: str) -> None:
+    """Refuse a strategy that is not among `allowed` for this `kind` of answer."""
     if strategy not in allowed:
         raise ValueError(f"unknown {kind} unification {strategy!r}; use one of {tuple(allowed)}")

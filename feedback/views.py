@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from feedback import selectors
 from feedback.errors import InvalidData, Problem
-from feedback.forms import ACTIONS, question_views, ranking_order, values_from_post
+from feedback.forms import ACTIONS, answer_context, question_views, values_from_post
 from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus
 from feedback.rendering import markdown_html, plain_html
 from feedback.selectors import datasets_for_user
@@ -151,17 +151,9 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         if action not in ACTIONS:
             return HttpResponse("Unknown action.", status=400)
         values, problems = values_from_post(questions, request.POST)
-        context = {
-            "ranking_orders": {
-                q.name: [
-                    o["value"]
-                    for o in ranking_order(q, record=record, user=request.user, shuffle=dataset.shuffle_ranking_options)
-                ]
-                for q in questions
-                if q.type == "ranking"
-            },
-            "pasted": [q.name for q in questions if q.type == "text" and request.POST.get(f"pasted.{q.name}")],
-        }
+        context = answer_context(
+            questions, request.POST, record=record, user=request.user, shuffle=dataset.shuffle_ranking_options
+        )
         if not problems or action == "discard":
             save = response_discard if action == "discard" else partial(response_save, status=STATUS_FOR_ACTION[action])
             try:

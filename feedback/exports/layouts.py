@@ -36,7 +36,16 @@ from feedback.exports.preference import (
     ranking_from_value,
     ranking_from_vote,
 )
-from feedback.unification import MAJORITY, PER_LABELER, STRATEGIES, Unified, labels_for, unify_rating
+from feedback.questions import kind_of
+from feedback.unification import (
+    LABEL_STRATEGIES,
+    MAJORITY,
+    PER_LABELER,
+    RANKING_STRATEGIES,
+    RATING_STRATEGIES,
+    Unified,
+    unify_rating,
+)
 
 LAYOUTS = ("sft", "sft_chat", "preference", "kto", "rl_prompts", "raw")
 
@@ -207,8 +216,7 @@ def _labels(schema: ExportSchema, record: RecordData) -> Unified:
     whether or not it answered the optional label question."""
     if schema.label_question is None:
         return Unified(frozenset())
-    return labels_for(
-        schema.question_types[schema.label_question],
+    return kind_of(schema.question_types[schema.label_question]).labels(
         _answers(record, schema.label_question),
         responses=len(record.responses),
         strategy=schema.label_unification,
@@ -251,11 +259,11 @@ def rows_for(layout: str, schema: ExportSchema, records: Iterator[RecordData]) -
 # How several labelers' answers to one record are unified, per layout (the first is the
 # default): rankings or votes for `preference`, ratings for `kto` and `rl_prompts`.
 UNIFICATIONS_BY_LAYOUT = {
-    "preference": (*STRATEGIES["ranking"], PER_LABELER),
-    "kto": (*STRATEGIES["rating"], PER_LABELER),
-    "rl_prompts": STRATEGIES["rating"],
+    "preference": (*RANKING_STRATEGIES, PER_LABELER),
+    "kto": (*RATING_STRATEGIES, PER_LABELER),
+    "rl_prompts": RATING_STRATEGIES,
 }
-LABEL_UNIFICATIONS = STRATEGIES["multi_label_selection"]
+LABEL_UNIFICATIONS = LABEL_STRATEGIES
 
 
 def default_unification(layout: str) -> str | None:

@@ -24,10 +24,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
-from feedback.unification import MEAN_RANK, PER_LABELER, STRATEGIES, Pair, Ranking, ranking_majority, unify_ranking
+from feedback.unification import (
+    MEAN_RANK,
+    PER_LABELER,
+    RANKING_STRATEGIES,
+    Pair,
+    Ranking,
+    ranking_majority,
+    unify_ranking,
+)
 
 PAIR_MODES = ("all_pairs", "best_vs_each", "best_vs_worst")
-UNIFICATIONS = (PER_LABELER, *STRATEGIES["ranking"])
+UNIFICATIONS = (PER_LABELER, *RANKING_STRATEGIES)
 
 
 def ranking_from_value(value: Sequence[Mapping[str, object]]) -> dict[str, float]:

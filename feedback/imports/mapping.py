@@ -14,8 +14,9 @@ that name (a question's column is its suggested value); `<question>.score` and
 when nothing else is called `id`. A column that maps to nothing is an error: an import
 never drops data silently.
 
-CSV cells are text; they are converted by what they feed (numbers for ratings and
-numeric metadata, JSON for chat fields and lists). Typed formats are taken as they are.
+CSV cells are text; they are converted by what they feed (numbers for numeric
+metadata, JSON for chat fields and lists; a suggested value as its question type reads
+it, `QuestionKind.value_from_cell`). Typed formats are taken as they are.
 An empty CSV cell is a missing value.
 
 JSONL rows may also come in the API's wire format, `{"external_id", "fields": {...},
@@ -25,14 +26,14 @@ their parts are unfolded into columns named `fields.prompt`, `suggestions.0.valu
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from feedback.cells import CellError, json_cell, number_cell
 from feedback.errors import Loc, Problem
 from feedback.models import Field, MetadataProperty, Question
+from feedback.questions import kind_of
 
 Target = tuple[str, ...]  # ("external_id",), ("field", name), ("suggestion", question, "score") …
 
@@ -182,58 +183,26 @@ class RowItem:
         return None
 
 
-class _CellError(ValueError):
-    pass
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _CellError(f"{name} is not a JSON number")
-
-
-def _json_cell(text: str, what: str) -> Any:
-    try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as error:
-        raise _CellError(f"must be JSON ({what}): {error}") from None
-
-
-def _number_cell(text: str, integer: bool) -> int | float:
-    try:
-        value = int(text) if integer else float(text)
-    except ValueError:
-        raise _CellError(f"{text!r} is not {'an integer' if integer else 'a number'}") from None
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _CellError(f"{text!r} is not a finite number")
-    return value
-
-
 def _from_text(target: Target, text: str, shape: DatasetShape) -> Any:
     """A CSV cell as the value its target takes."""
     kind = target[0]
     if kind == "field":
         field = shape.fields[target[1]]
-        return _json_cell(text, "a list of {role, content} messages") if field.type == "chat" else text
+        return json_cell(text, "a list of {role, content} messages") if field.type == "chat" else text
     if kind == "metadata":
         prop = shape.metadata[target[1]]
         if prop.type == "integer":
-            return _number_cell(text, integer=True)
+            return number_cell(text, integer=True)
         if prop.type == "float":
-            return _number_cell(text, integer=False)
-        return _json_cell(text, "a list of terms") if text.lstrip().startswith("[") else text
+            return number_cell(text, integer=False)
+        return json_cell(text, "a list of terms") if text.lstrip().startswith("[") else text
     if kind == "suggestion":
         part = target[2]
         if part == "agent":
             return text
         if part == "score":
-            return _json_cell(text, "a list of scores") if text.lstrip().startswith("[") else _number_cell(text, False)
-        question = shape.questions[target[1]]
-        if question.type == "rating":
-            return _number_cell(text, integer=True)
-        if question.type in ("text", "label_selection"):
-            return text
-        if question.type == "multi_label_selection" and not text.lstrip().startswith("["):
-            return [text]
-        return _json_cell(text, f"a {question.type} value")
+            return json_cell(text, "a list of scores") if text.lstrip().startswith("[") else number_cell(text, False)
+        return kind_of(shape.questions[target[1]].type).value_from_cell(text)
     return text
 
 
@@ -308,7 +277,7 @@ def row_item(values: Mapping[str, Any], mapping: ColumnMapping, *, cells_are_tex
                 continue
             try:
                 value = _from_text(target, value, mapping.shape)
-            except _CellError as error:
+            except CellError as error:
                 problems.append((column, str(error)))
                 continue
         if value is None:

@@ -198,12 +198,16 @@ def field_update(
     return field
 
 
+# The types whose settings name a text field (spans): that field cannot be deleted under them.
+_FIELD_MARKING_TYPES = [name for name, kind in question_rules.KINDS.items() if kind.marks_field]
+
+
 @transaction.atomic
 def field_delete(*, field: Field) -> None:
     _require_draft(field.dataset, "deleting a field")
     span_questions = [
         question.name
-        for question in field.dataset.questions.filter(type="span")
+        for question in field.dataset.questions.filter(type__in=_FIELD_MARKING_TYPES)
         if question.settings.get("field") == field.name
     ]
     if span_questions:
@@ -233,7 +237,7 @@ def question_create(
     """Add a question to a draft dataset; `settings` are validated for its type."""
     _require_draft(dataset, "adding a question")
     cleaned = question_rules.clean_settings(type, settings or {})
-    if type == "span":
+    if question_rules.kind_of(type).marks_field:
         _check_span_field(dataset, cleaned)
     question = Question(
         dataset=dataset,
@@ -283,15 +287,15 @@ def check_question_change(question: Question, *, type: str, required: bool, sett
         raise InvalidData.at(("required",), "a published dataset's question cannot change 'required'")
     base = question.settings if type == question.type else {}
     cleaned = question_rules.clean_settings(type, {**base, **settings})
-    if type == "span":
+    kind = question_rules.kind_of(type)
+    if kind.marks_field:
         if published and cleaned["field"] != question.settings.get("field"):
             raise InvalidData.at(("settings", "field"), "a published span question cannot move to another field")
         _check_span_field(question.dataset, cleaned)
     if type == question.type and "options" in cleaned:
-        kind = question_rules.kind_of(type)
         old = set(kind.option_values(question.settings))
         new = set(kind.option_values(cleaned))
-        if type == "ranking" and old != new and _has_answers(question):
+        if kind.options_frozen_once_answered and old != new and _has_answers(question):
             raise InvalidData.at(
                 ("settings", "options"), "a ranking's options cannot change once it has answers (each covers them all)"
             )

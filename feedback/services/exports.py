@@ -29,6 +29,7 @@ from feedback.exports.layouts import ExportSchema, RecordData, check_options, de
 from feedback.exports.writers import FORMATS as FILE_FORMATS
 from feedback.exports.writers import file_schema, writer_for
 from feedback.models import Dataset, ExportJob, JobStatus, Question, Record, Response, ResponseStatus, Suggestion
+from feedback.questions import kind_of
 from feedback.services.jobs import RUN_EXPORT_TASK as RUN_EXPORT_TASK
 from feedback.services.jobs import (
     JobLost,
@@ -68,22 +69,22 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
         prompt_field=prompt_field,
         prompt_is_chat=bool(prompt_field and fields.get(prompt_field) and fields[prompt_field].type == "chat"),
         completion_question=pick(
-            "completion_question", [n for n, q in questions.items() if q.type == "text"], "text question"
+            "completion_question", [n for n, q in questions.items() if kind_of(q.type).writes_text], "text question"
         ),
         ranking_question=pick(
-            "ranking_question", [n for n, q in questions.items() if q.type == "ranking"], "ranking question"
+            "ranking_question", [n for n, q in questions.items() if kind_of(q.type).ranks_options], "ranking question"
         ),
         unification=options.get("unification", "mean_rank"),
         rating_unification=options.get("unification", "mean"),
         label_unification=options.get("label_unification", "majority"),
         pair_mode=options.get("pair_mode", "all_pairs"),
         rating_question=pick(
-            "rating_question", [n for n, q in questions.items() if q.type == "rating"], "rating question"
+            "rating_question", [n for n, q in questions.items() if kind_of(q.type).rates], "rating question"
         ),
         completion_field=pick("completion_field", [n for n in fields if n != prompt_field], "field"),
         label_question=pick(
             "label_question",
-            [n for n, q in questions.items() if q.type in ("label_selection", "multi_label_selection")],
+            [n for n, q in questions.items() if kind_of(q.type).chooses_labels],
             "label question",
         ),
         per_labeler=options.get("unification") == "per_labeler",
@@ -115,7 +116,7 @@ def _pairwise_vote(
     if "ranking_question" in options:
         problems.append(Problem(("options", "preference_question"), "give a ranking_question or this, not both"))
     question = questions.get(name) if isinstance(name, str) else None
-    if question is None or question.type != "label_selection":
+    if question is None or not kind_of(question.type).chooses_one:
         problems.append(
             Problem(("options", "preference_question"), f"no label question named {name!r} in this dataset")
         )

@@ -13,8 +13,8 @@
   function activeQuestion() {
     var focused = document.activeElement && document.activeElement.closest("fieldset.question");
     if (focused) { return focused; }
-    return form.querySelector('fieldset.question[data-type="rating"], fieldset.question[data-type="label_selection"],' +
-      ' fieldset.question[data-type="multi_label_selection"]');
+    // The first question whose digit keys choose an option (the registry's `number_keys`).
+    return form.querySelector('fieldset.question[data-number-keys="choose"]');
   }
 
   function click(action) {
@@ -46,7 +46,7 @@
       var question = activeQuestion();
       if (!question) { return; }
       var index = parseInt(event.key, 10) - 1;
-      if (question.dataset.type === "ranking") {
+      if (question.dataset.numberKeys === "rank") {
         var select = document.activeElement.tagName === "SELECT" ? document.activeElement : null;
         if (select && question.contains(select)) {
           event.preventDefault();

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from feedback.questions import labels_for
 from feedback.unification import (
     Unified,
     UnifiedRanking,
-    labels_for,
     ranking_majority,
     unify_label,
     unify_labels,

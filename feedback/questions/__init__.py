@@ -1,0 +1,168 @@
+"""The question-type registry: the one extension point for question types.
+
+One module per type in this package (`text`, `rating`, `label_selection`,
+`multi_label_selection`, `ranking`, `span`), each a `QuestionKind` (see `base`) that
+gives every per-type rule: settings, answers, the labeler form's input and its
+template, CSV cells, agreement, unification, and the capabilities exports ask about.
+Everything else asks the registry (`kind_of(question.type)`) rather than comparing
+type names. To add a type: write its module, register it in `KINDS`, write its
+template `templates/feedback/questions/<type>.html`, and test it.
+
+One vocabulary everywhere (the Argilla v1 wire format): the API, the labeler forms,
+the importers and the admin all validate through this package. Every function here is
+pure (no database access) so that it can be property-tested.
+
+Settings are stored without their `type` key (the type is the question's column);
+`clean_settings` accepts the wire shape with or without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from feedback.errors import InvalidData, Problem
+from feedback.questions.base import QuestionKind, QuestionLike, _is_number, _short
+from feedback.questions.label_selection import LabelSelectionKind
+from feedback.questions.multi_label_selection import MultiLabelSelectionKind
+from feedback.questions.ranking import RankingKind
+from feedback.questions.rating import RatingKind
+from feedback.questions.span import SpanKind
+from feedback.questions.text import TextKind
+from feedback.storable import json_problems
+from feedback.unification import MAJORITY, Unified
+
+__all__ = [
+    "KINDS",
+    "QuestionKind",
+    "QuestionLike",
+    "clean_response_values",
+    "clean_score",
+    "clean_settings",
+    "clean_value",
+    "kind_of",
+    "labels_for",
+]
+
+KINDS: dict[str, QuestionKind] = {
+    kind.type: kind
+    for kind in (
+        TextKind(),
+        RatingKind(),
+        LabelSelectionKind(),
+        MultiLabelSelectionKind(),
+        RankingKind(),
+        SpanKind(),
+    )
+}
+
+
+def kind_of(question_type: str) -> QuestionKind:
+    try:
+        return KINDS[question_type]
+    except KeyError:
+        raise InvalidData.at(("type",), f"unknown question type {question_type!r}; use one of {list(KINDS)}") from None
+
+
+def clean_settings(question_type: str, raw: Any) -> dict[str, Any]:
+    """Validate a question's settings (wire shape, `type` optional) and return them normalised."""
+    kind = kind_of(question_type)
+    if not isinstance(raw, Mapping):
+        raise InvalidData.at(("settings",), "must be an object")
+    if raw.get("type", question_type) != question_type:
+        raise InvalidData.at(("settings", "type"), f"is {raw.get('type')!r} but the question is {question_type!r}")
+    problems = json_problems(dict(raw), ("settings",))
+    if problems:
+        raise InvalidData(problems)
+    problems = []
+    settings = kind.clean_settings(raw, problems)
+    if problems:
+        raise InvalidData(problems).prefixed("settings")
+    return settings
+
+
+def clean_value(question: QuestionLike, value: Any, *, partial: bool, record_fields: Mapping[str, Any]) -> Any:
+    """Validate one answer to `question`; errors are located at (question name, "value", …)."""
+    try:
+        return KINDS[question.type].clean_value(value, question.settings, partial=partial, record_fields=record_fields)
+    except InvalidData as error:
+        raise error.prefixed(question.name, "value") from None
+
+
+def clean_response_values(
+    questions: Sequence[QuestionLike],
+    values: Any,
+    *,
+    submitted: bool,
+    record_fields: Mapping[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """Validate a response's `{question: {"value": …}}` and return it normalised.
+
+    A submitted response answers every required question; a draft or a discarded
+    response may be partial. Every problem is reported, each located at its question.
+    """
+    if values is None:
+        values = {}
+    if not isinstance(values, Mapping):
+        raise InvalidData.at((), 'values must be an object: {"<question>": {"value": ...}}')
+    by_name = {question.name: question for question in questions}
+    problems: list[Problem] = []
+    cleaned: dict[str, dict[str, Any]] = {}
+    for name, answer in values.items():
+        question = by_name.get(name)
+        if question is None:
+            problems.append(Problem((name,), f"no question named {_short(name)} in this dataset"))
+            continue
+        if not isinstance(answer, Mapping) or "value" not in answer:
+            problems.append(Problem((name,), 'must be an object {"value": ...}'))
+            continue
+        if answer["value"] is None:
+            continue  # an explicit null is no answer
+        try:
+            cleaned[name] = {
+                "value": clean_value(question, answer["value"], partial=not submitted, record_fields=record_fields)
+            }
+        except InvalidData as error:
+            problems += error.problems
+    if submitted:
+        already_reported = {problem.loc[0] for problem in problems if problem.loc}
+        for question in questions:
+            if not question.required or question.name in already_reported:
+                continue
+            if question.name not in cleaned:
+                problems.append(Problem((question.name,), "this question is required; answer it to submit"))
+            elif KINDS[question.type].is_blank(cleaned[question.name]["value"]):
+                problems.append(Problem((question.name, "value"), "this question is required; the answer is empty"))
+    if problems:
+        raise InvalidData(problems)
+    return cleaned
+
+
+def clean_score(value: Any, score: Any) -> Any:
+    """A suggestion score: a number in [0, 1] or null; for a list value one number per item."""
+
+    def check(number: Any) -> bool:
+        return _is_number(number) and 0 <= number <= 1
+
+    if score is None:
+        return None
+    if isinstance(value, list):
+        if not isinstance(score, list):
+            raise InvalidData.at(("score",), "the value is a list: give a list of scores, one per item, or null")
+        if len(score) != len(value):
+            raise InvalidData.at(("score",), f"has {len(score)} scores for {len(value)} items")
+        bad = [index for index, number in enumerate(score) if not check(number)]
+        if bad:
+            raise InvalidData.at(("score", bad[0]), "must be a number from 0 to 1")
+        return list(score)
+    if isinstance(score, list):
+        raise InvalidData.at(("score",), "a single value takes a single score, not a list")
+    if not check(score):
+        raise InvalidData.at(("score",), "must be a number from 0 to 1")
+    return score
+
+
+def labels_for(question_type: str, answers: Sequence[Any], *, responses: int, strategy: str = MAJORITY) -> Unified:
+    """The labels that count for a record, as a frozenset in `value`, whichever the
+    label question's type; a tie of one-label answers under `majority` has none."""
+    return kind_of(question_type).labels(answers, responses=responses, strategy=strategy)

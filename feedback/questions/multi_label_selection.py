@@ -1,0 +1,77 @@
+"""`multi_label_selection`: a non-empty set of labels out of the options."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from feedback.errors import InvalidData, Problem
+from feedback.questions.base import FormData, QuestionLike, _short
+from feedback.questions.label_selection import LabelSelectionKind
+from feedback.unification import Unified, unify_labels
+
+
+class MultiLabelTally:
+    """How many records each label is unified into (chosen by more than half)."""
+
+    def __init__(self, options: Sequence[Any]) -> None:
+        self.options, self.counts = list(options), Counter()
+
+    def add(self, answers: list[Any], *, responses: int) -> None:
+        for option in unify_labels([set(answer) for answer in answers], responses=responses):
+            self.counts[option] += 1
+
+    def report(self) -> dict[str, Any]:
+        counts = {str(option): self.counts[option] for option in self.options}
+        return {"strategy": "majority per label", "distribution": counts}
+
+
+class MultiLabelSelectionKind(LabelSelectionKind):
+    type = "multi_label_selection"
+    chooses_one = False
+
+    def clean_settings(self, raw, problems):  # type: ignore[no-untyped-def]
+        settings = super().clean_settings(raw, problems)
+        order = raw.get("options_order") or "natural"
+        if order not in ("natural", "suggestion"):
+            problems.append(Problem(("options_order",), "must be 'natural' or 'suggestion'"))
+        settings["options_order"] = order
+        return settings
+
+    def clean_value(self, value, settings, *, partial, record_fields):  # type: ignore[no-untyped-def]
+        allowed = self.option_values(settings)
+        if not isinstance(value, list):
+            raise InvalidData.at((), f"must be a list of labels, got {_short(value)}")
+        if not value:
+            raise InvalidData.at((), "must choose at least one label")
+        problems = [
+            Problem((index,), f"{_short(label)} is not one of the labels {allowed}")
+            for index, label in enumerate(value)
+            if not isinstance(label, str) or label not in allowed
+        ]
+        if problems:
+            raise InvalidData(problems)
+        if len(set(value)) != len(value):
+            raise InvalidData.at((), "each label may be chosen only once")
+        return list(value)
+
+    def used_options(self, value: Any) -> set[Any]:
+        return set(value)
+
+    def read_form(self, question: QuestionLike, post: FormData) -> tuple[Any, list[str]]:
+        return post.getlist(question.name) or None, []
+
+    def value_from_cell(self, text: str) -> Any:
+        # One label needs no JSON; several come as a JSON list.
+        return self._json_cell(text) if text.lstrip().startswith("[") else [text]
+
+    def agreement_units(self, answers, options):  # type: ignore[no-untyped-def]
+        chosen = [set(answer) for answer in answers]
+        return [[option in labels for labels in chosen] for option in options]
+
+    def tally(self, options):  # type: ignore[no-untyped-def]
+        return MultiLabelTally(options)
+
+    def labels(self, answers: Sequence[Any], *, responses: int, strategy: str) -> Unified:
+        return Unified(frozenset(unify_labels(answers, responses=responses, strategy=strategy)))

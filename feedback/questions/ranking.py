@@ -1,0 +1,156 @@
+"""`ranking`: every option ranked, best first; equal ranks are a tie (unless `allow_ties` is false)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from feedback.errors import InvalidData, Problem
+from feedback.questions.base import (
+    INTERVAL,
+    RANK,
+    RANKING_OPTIONS,
+    FormData,
+    QuestionKind,
+    QuestionLike,
+    _bool_setting,
+    _clean_text_options,
+    _count,
+    _is_int,
+    _ordered,
+    _short,
+)
+from feedback.unification import RANKING_STRATEGIES, unify_ranking
+
+
+def _as_ranks(answer: Sequence[dict[str, Any]]) -> dict[Any, float]:
+    return {item["value"]: float(item["rank"]) for item in answer}
+
+
+class RankingTally:
+    """The best option of each record by mean rank (a tie when several share it), and
+    each option's mean rank over the records."""
+
+    def __init__(self, options: Sequence[Any]) -> None:
+        self.options, self.first = list(options), Counter()
+        self.rank_sums: defaultdict[Any, float] = defaultdict(float)
+        self.rank_counts: Counter = Counter()
+
+    def add(self, answers: list[Any], *, responses: int) -> None:
+        rankings = [_as_ranks(answer) for answer in answers]
+        unified = unify_ranking([{o: r for o, r in ranking.items() if o in self.options} for ranking in rankings])
+        for option, mean in unified.mean_ranks.items():
+            self.rank_sums[option] += mean
+            self.rank_counts[option] += 1
+        _count(self.first, unified.first)
+
+    def report(self) -> dict[str, Any]:
+        mean_rank = {
+            str(option): round(self.rank_sums[option] / self.rank_counts[option], 4)
+            for option in self.options
+            if self.rank_counts[option]
+        }
+        return {"strategy": "mean_rank", "first": _ordered(self.first), "mean_rank": mean_rank}
+
+
+class RankingKind(QuestionKind):
+    type = "ranking"
+    agreement_level = INTERVAL
+    unification = RANKING_STRATEGIES
+    number_keys = RANK
+    ranks_options = True
+    options_frozen_once_answered = True
+    # The order the options were shown in, per ranking (position bias is worth knowing).
+    context_defaults: ClassVar[dict[str, Any]] = {"ranking_orders": {}}
+
+    def clean_settings(self, raw, problems):  # type: ignore[no-untyped-def]
+        options = _clean_text_options(raw.get("options"), RANKING_OPTIONS, problems)
+        # Feedloop's own setting: Argilla's wire format always allows ties.
+        return {"options": options, "allow_ties": _bool_setting(raw, "allow_ties", True, problems)}
+
+    def clean_value(self, value, settings, *, partial, record_fields):  # type: ignore[no-untyped-def]
+        allowed = self.option_values(settings)
+        count = len(allowed)
+        if not isinstance(value, list):
+            raise InvalidData.at((), "must be a list of {value, rank} items, best first")
+        problems: list[Problem] = []
+        items: list[tuple[str, int | None]] = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict) or "value" not in item:
+                problems.append(Problem((index,), "must be an object with 'value' and an optional 'rank'"))
+                continue
+            option, rank = item["value"], item.get("rank")
+            if not isinstance(option, str) or option not in allowed:
+                problems.append(Problem((index, "value"), f"{_short(option)} is not one of the options {allowed}"))
+                continue
+            if rank is not None and (not _is_int(rank) or not 1 <= rank <= count):
+                problems.append(Problem((index, "rank"), f"rank must be an integer from 1 to {count}"))
+                continue
+            items.append((option, rank))
+        if problems:
+            raise InvalidData(problems)
+        ranked = [rank is not None for _, rank in items]
+        if any(ranked) and not all(ranked):
+            raise InvalidData.at((), "give a rank to every option or to none (then list order is the rank)")
+        if not any(ranked):
+            # SDK 2.8 sends rankings without ranks: the list order is the ranking, best first.
+            items = [(option, position + 1) for position, (option, _) in enumerate(items)]
+        options_given = [option for option, _ in items]
+        duplicates = sorted({option for option in options_given if options_given.count(option) > 1})
+        if duplicates:
+            raise InvalidData.at((), f"each option must be ranked once; repeated: {duplicates}")
+        missing = [option for option in allowed if option not in options_given]
+        if missing and not partial:
+            raise InvalidData.at((), f"every option must be ranked; missing: {missing}")
+        ranks = [rank for _, rank in items]
+        if not settings.get("allow_ties", True) and len(set(ranks)) != len(ranks):
+            raise InvalidData.at((), "this question does not allow ties: give each option its own rank")
+        # Stored best first, so that list order and rank agree for every reader.
+        return [{"value": option, "rank": rank} for option, rank in sorted(items, key=lambda item: item[1])]
+
+    def used_options(self, value: Any) -> set[Any]:
+        return {item["value"] for item in value}
+
+    # The form: one select per option, `<question>.<option>`, holding its rank (1 = best).
+
+    def read_form(self, question: QuestionLike, post: FormData) -> tuple[Any, list[str]]:
+        ranked, problems = [], []
+        for option in question.settings.get("options", []):
+            raw = post.get(f"{question.name}.{option['value']}", "").strip()
+            if not raw:
+                continue
+            try:
+                ranked.append({"value": option["value"], "rank": int(raw)})
+            except ValueError:
+                problems.append(f"the rank of {option['text']!r} must be a number")
+        return ranked or None, problems
+
+    def shown_options(self, question: QuestionLike, *, record: Any, user: Any, shuffle: bool) -> list[dict[str, Any]]:
+        """Shuffled against position bias, the same way every time for one labeler and record."""
+        options = list(question.settings.get("options", []))
+        if shuffle:
+            random.Random(f"{user.pk}:{record.pk}:{question.name}").shuffle(options)  # noqa: S311 - not security
+        return options
+
+    def form_view(self, question: QuestionLike, value: Any, *, record: Any, post: FormData | None) -> dict[str, Any]:
+        if post is not None:
+            options = question.settings.get("options", [])
+            return {"ranks": {o["value"]: post.get(f"{question.name}.{o['value']}", "") for o in options}}
+        if isinstance(value, list):
+            return {"ranks": {item["value"]: item.get("rank") or position for position, item in enumerate(value, 1)}}
+        return {}
+
+    def note_answer(self, question, post, *, shown, context):  # type: ignore[no-untyped-def]
+        context["ranking_orders"][question.name] = [option["value"] for option in shown]
+
+    def value_from_cell(self, text: str) -> Any:
+        return self._json_cell(text)
+
+    def agreement_units(self, answers, options):  # type: ignore[no-untyped-def]
+        rankings = [_as_ranks(answer) for answer in answers]
+        return [[ranking[option] for ranking in rankings if option in ranking] for option in options]
+
+    def tally(self, options):  # type: ignore[no-untyped-def]
+        return RankingTally(options)
