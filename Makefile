@@ -21,9 +21,12 @@ demo: install
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Lint, import layering, migrations check and the whole suite on PostgreSQL
-## (with the browser tests in Debian's Chromium).
+## (with the browser tests in Debian's Chromium). The real-worker tests run first, in
+## one process (they drive a Celery worker on Redis); the rest run on two parallel
+## workers (pytest-xdist), each with its own test database.
 test: install services browser lint migrations-check
-	$(BIN)/pytest
+	$(BIN)/pytest tests/workers
+	$(BIN)/pytest -n 2 --ignore=tests/workers
 
 ## A screenshot of every labeler page, desktop and phone width, into var/screenshots/.
 screenshots: install services browser
