@@ -42,7 +42,7 @@ from workspaces import access
             "status", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=DatasetStatus.values, description="In this status."
         ),
     ],
-    responses={200: docs.DatasetListOut, **docs.errors(401, 422)},
+    responses={200: shapes.DatasetListOut, **docs.errors(401, 422)},
 )
 @api_view(["GET"])
 def me_datasets(request: Request) -> Response:
@@ -64,7 +64,7 @@ def me_datasets(request: Request) -> Response:
     summary="Create a dataset (workspace admins)",
     tags=["datasets"],
     request=docs.json_body(inputs.DatasetCreate),
-    responses={201: docs.DatasetOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    responses={201: shapes.DatasetOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
 )
 @api_view(["POST"])
 def datasets(request: Request) -> Response:
@@ -83,7 +83,7 @@ def datasets(request: Request) -> Response:
         summary="A dataset",
         tags=["datasets"],
         parameters=[docs.path("dataset_id")],
-        responses={200: docs.DatasetOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.DatasetOut, **docs.errors(401, 404, 422)},
     ),
     patch=extend_schema(
         operation_id="datasets_update",
@@ -91,14 +91,14 @@ def datasets(request: Request) -> Response:
         tags=["datasets"],
         parameters=[docs.path("dataset_id")],
         request=docs.json_body(inputs.DatasetSettings),
-        responses={200: docs.DatasetOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={200: shapes.DatasetOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="datasets_delete",
         summary="Delete a dataset with everything in it (workspace admins)",
         tags=["datasets"],
         parameters=[docs.path("dataset_id")],
-        responses={200: docs.DatasetOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.DatasetOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["GET", "PATCH", "DELETE"])
@@ -121,7 +121,7 @@ def dataset_detail(request: Request, dataset_id: str) -> Response:
     tags=["datasets"],
     parameters=[docs.path("dataset_id")],
     request=None,
-    responses={200: docs.DatasetOut, **docs.errors(401, 403, 404, 422)},
+    responses={200: shapes.DatasetOut, **docs.errors(401, 403, 404, 422)},
 )
 @api_view(["PUT"])
 def dataset_publish(request: Request, dataset_id: str) -> Response:
@@ -134,7 +134,7 @@ def dataset_publish(request: Request, dataset_id: str) -> Response:
     summary="How many of a dataset's records are completed",
     tags=["datasets"],
     parameters=[docs.path("dataset_id")],
-    responses={200: docs.ProgressOut, **docs.errors(401, 404, 422)},
+    responses={200: shapes.ProgressOut, **docs.errors(401, 404, 422)},
 )
 @api_view(["GET"])
 def dataset_progress(request: Request, dataset_id: str) -> Response:
@@ -157,7 +157,7 @@ def dataset_progress(request: Request, dataset_id: str) -> Response:
     ),
     tags=["datasets"],
     parameters=[docs.path("dataset_id")],
-    responses={200: docs.MetricsOut, **docs.errors(401, 403, 404, 422)},
+    responses={200: shapes.MetricsOut, **docs.errors(401, 403, 404, 422)},
 )
 @api_view(["GET"])
 def dataset_metrics(request: Request, dataset_id: str) -> Response:
@@ -170,7 +170,7 @@ def dataset_metrics(request: Request, dataset_id: str) -> Response:
     summary="Responses per user, of those the caller may see",
     tags=["datasets"],
     parameters=[docs.path("dataset_id")],
-    responses={200: docs.UsersProgressOut, **docs.errors(401, 404, 422)},
+    responses={200: shapes.UsersProgressOut, **docs.errors(401, 404, 422)},
 )
 @api_view(["GET"])
 def dataset_users_progress(request: Request, dataset_id: str) -> Response:
@@ -217,7 +217,7 @@ def dataset_users_progress(request: Request, dataset_id: str) -> Response:
         summary="A dataset's fields",
         tags=["fields"],
         parameters=[docs.path("dataset_id")],
-        responses={200: docs.FieldListOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.FieldListOut, **docs.errors(401, 404, 422)},
     ),
     post=extend_schema(
         operation_id="dataset_fields_create",
@@ -225,7 +225,7 @@ def dataset_users_progress(request: Request, dataset_id: str) -> Response:
         tags=["fields"],
         parameters=[docs.path("dataset_id")],
         request=docs.json_body(inputs.FieldCreate),
-        responses={201: docs.FieldOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={201: shapes.FieldOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -253,14 +253,14 @@ def dataset_fields(request: Request, dataset_id: str) -> Response:
         tags=["fields"],
         parameters=[docs.path("field_id")],
         request=docs.json_body(inputs.FieldUpdate),
-        responses={200: docs.FieldOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={200: shapes.FieldOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="fields_delete",
         summary="Delete a field of a draft dataset (workspace admins)",
         tags=["fields"],
         parameters=[docs.path("field_id")],
-        responses={200: docs.FieldOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.FieldOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["PATCH", "DELETE"])
@@ -288,7 +288,7 @@ def field_detail(request: Request, field_id: str) -> Response:
         summary="A dataset's questions",
         tags=["questions"],
         parameters=[docs.path("dataset_id")],
-        responses={200: docs.QuestionListOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.QuestionListOut, **docs.errors(401, 404, 422)},
     ),
     post=extend_schema(
         operation_id="dataset_questions_create",
@@ -296,7 +296,7 @@ def field_detail(request: Request, field_id: str) -> Response:
         tags=["questions"],
         parameters=[docs.path("dataset_id")],
         request=docs.json_body(inputs.QuestionCreate),
-        responses={201: docs.QuestionOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={201: shapes.QuestionOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -325,14 +325,14 @@ def dataset_questions(request: Request, dataset_id: str) -> Response:
         tags=["questions"],
         parameters=[docs.path("question_id")],
         request=docs.json_body(inputs.QuestionUpdate),
-        responses={200: docs.QuestionOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={200: shapes.QuestionOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="questions_delete",
         summary="Delete a question of a draft dataset (workspace admins)",
         tags=["questions"],
         parameters=[docs.path("question_id")],
-        responses={200: docs.QuestionOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.QuestionOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["PATCH", "DELETE"])
@@ -361,7 +361,7 @@ def question_detail(request: Request, question_id: str) -> Response:
     tags=["metadata-properties"],
     parameters=[docs.path("dataset_id")],
     request=docs.json_body(inputs.MetadataPropertyCreate),
-    responses={201: docs.MetadataPropertyOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+    responses={201: shapes.MetadataPropertyOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
 )
 @api_view(["POST"])
 def dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
@@ -384,7 +384,7 @@ def dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
     summary="A dataset's metadata properties the caller may see",
     tags=["metadata-properties"],
     parameters=[docs.path("dataset_id")],
-    responses={200: docs.MetadataPropertyListOut, **docs.errors(401, 404, 422)},
+    responses={200: shapes.MetadataPropertyListOut, **docs.errors(401, 404, 422)},
 )
 @api_view(["GET"])
 def me_dataset_metadata_properties(request: Request, dataset_id: str) -> Response:
@@ -400,14 +400,14 @@ def me_dataset_metadata_properties(request: Request, dataset_id: str) -> Respons
         tags=["metadata-properties"],
         parameters=[docs.path("prop_id")],
         request=docs.json_body(inputs.MetadataPropertyUpdate),
-        responses={200: docs.MetadataPropertyOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={200: shapes.MetadataPropertyOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="metadata_properties_delete",
         summary="Delete a metadata property (workspace admins)",
         tags=["metadata-properties"],
         parameters=[docs.path("prop_id")],
-        responses={200: docs.MetadataPropertyOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.MetadataPropertyOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["PATCH", "DELETE"])
@@ -430,7 +430,7 @@ def metadata_property_detail(request: Request, prop_id: str) -> Response:
         summary="A dataset's vector settings",
         tags=["vectors-settings"],
         parameters=[docs.path("dataset_id")],
-        responses={200: docs.VectorSettingsListOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.VectorSettingsListOut, **docs.errors(401, 404, 422)},
     ),
     post=extend_schema(
         operation_id="dataset_vectors_settings_create",
@@ -438,7 +438,7 @@ def metadata_property_detail(request: Request, prop_id: str) -> Response:
         tags=["vectors-settings"],
         parameters=[docs.path("dataset_id")],
         request=docs.json_body(inputs.VectorSettingsCreate),
-        responses={201: docs.VectorSettingsOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={201: shapes.VectorSettingsOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -460,14 +460,14 @@ def dataset_vectors_settings(request: Request, dataset_id: str) -> Response:
         tags=["vectors-settings"],
         parameters=[docs.path("settings_id")],
         request=docs.json_body(inputs.VectorSettingsUpdate),
-        responses={200: docs.VectorSettingsOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={200: shapes.VectorSettingsOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="vectors_settings_delete",
         summary="Delete vector settings (workspace admins)",
         tags=["vectors-settings"],
         parameters=[docs.path("settings_id")],
-        responses={200: docs.VectorSettingsOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.VectorSettingsOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["PATCH", "DELETE"])

@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from feedback import shapes
 from feedback.api import docs, inputs
 from feedback.api.lookups import get_dataset, get_managed_job
 from feedback.exports.writers import FORMATS
@@ -19,31 +20,13 @@ from feedback.services import exports as services
 from workspaces import access
 
 
-def export_out(job: ExportJob) -> dict:
-    return {
-        "id": str(job.id),
-        "dataset_id": str(job.dataset_id),
-        "layout": job.layout,
-        "format": job.format,
-        "options": job.options,
-        "status": job.status,
-        "progress": job.progress,
-        "counts": job.counts,
-        "error": job.error or None,
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "inserted_at": job.inserted_at.isoformat(),
-        "updated_at": job.updated_at.isoformat(),
-    }
-
-
 @extend_schema(
     operation_id="dataset_exports_create",
     summary="Start an export of the dataset (workspace admins)",
     tags=["exports"],
     parameters=[docs.path("dataset_id")],
     request=docs.json_body(inputs.ExportCreate),
-    responses={202: docs.ExportOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    responses={202: shapes.ExportOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
 )
 @api_view(["POST"])
 def dataset_exports(request: Request, dataset_id: str) -> Response:
@@ -55,7 +38,7 @@ def dataset_exports(request: Request, dataset_id: str) -> Response:
         dataset=dataset, user=request.user, layout=data["layout"], format=data["format"], options=data["options"]
     )
     job.refresh_from_db()
-    return Response(export_out(job), status=status.HTTP_202_ACCEPTED)
+    return Response(shapes.export_out(job), status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(
@@ -63,11 +46,11 @@ def dataset_exports(request: Request, dataset_id: str) -> Response:
     summary="An export job: status, progress and counts",
     tags=["exports"],
     parameters=[docs.path("export_id")],
-    responses={200: docs.ExportOut, **docs.errors(401, 404, 422)},
+    responses={200: shapes.ExportOut, **docs.errors(401, 404, 422)},
 )
 @api_view(["GET"])
 def export_detail(request: Request, export_id: str) -> Response:
-    return Response(export_out(get_managed_job(request, ExportJob, export_id, "export_id")))
+    return Response(shapes.export_out(get_managed_job(request, ExportJob, export_id, "export_id")))
 
 
 @extend_schema(

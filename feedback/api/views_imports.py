@@ -11,6 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from feedback import shapes
 from feedback.api import docs, inputs
 from feedback.api.errors import PayloadTooLarge
 from feedback.api.lookups import get_dataset, get_managed_job
@@ -20,28 +21,6 @@ from workspaces import access
 
 # Room for the multipart envelope and the other form fields around the file.
 ENVELOPE_BYTES = 1024 * 1024
-
-
-def import_out(job: ImportJob) -> dict:
-    return {
-        "id": str(job.id),
-        "dataset_id": str(job.dataset_id),
-        "source_name": job.source_name,
-        "format": job.format,
-        "mapping": job.mapping,
-        "split": job.split or None,
-        "skip_bad_rows": job.skip_bad_rows,
-        "status": job.status,
-        "progress": job.progress,
-        "counts": job.counts,
-        "error": job.error or None,
-        "error_count": job.error_count,
-        "errors": job.errors,
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "inserted_at": job.inserted_at.isoformat(),
-        "updated_at": job.updated_at.isoformat(),
-    }
 
 
 def _refuse_oversized(request: Request) -> None:
@@ -66,7 +45,7 @@ def _refuse_oversized(request: Request) -> None:
     tags=["imports"],
     parameters=[docs.path("dataset_id")],
     request={"multipart/form-data": inputs.ImportCreate},
-    responses={202: docs.ImportOut, **docs.errors(401, 403, 404, 413, 415, 422)},
+    responses={202: shapes.ImportOut, **docs.errors(401, 403, 404, 413, 415, 422)},
 )
 @api_view(["POST"])
 @parser_classes([MultiPartParser])
@@ -91,7 +70,7 @@ def dataset_imports(request: Request, dataset_id: str) -> Response:
     except services.FileTooLarge as error:
         raise PayloadTooLarge(f"The file is too large: {error}.") from None
     job.refresh_from_db()
-    return Response(import_out(job), status=status.HTTP_202_ACCEPTED)
+    return Response(shapes.import_out(job), status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(
@@ -99,8 +78,8 @@ def dataset_imports(request: Request, dataset_id: str) -> Response:
     summary="An import job: status, progress, counts and every row error (row, column, reason)",
     tags=["imports"],
     parameters=[docs.path("import_id")],
-    responses={200: docs.ImportOut, **docs.errors(401, 404, 422)},
+    responses={200: shapes.ImportOut, **docs.errors(401, 404, 422)},
 )
 @api_view(["GET"])
 def import_detail(request: Request, import_id: str) -> Response:
-    return Response(import_out(get_managed_job(request, ImportJob, import_id, "import_id")))
+    return Response(shapes.import_out(get_managed_job(request, ImportJob, import_id, "import_id")))

@@ -64,7 +64,7 @@ def _require_owner(request: Request) -> None:
 
 
 @extend_schema(
-    operation_id="me_get", summary="The caller", tags=["users"], responses={200: docs.UserOut, **docs.errors(401)}
+    operation_id="me_get", summary="The caller", tags=["users"], responses={200: shapes.UserOut, **docs.errors(401)}
 )
 @api_view(["GET"])
 def me(request: Request) -> Response:
@@ -75,7 +75,7 @@ def me(request: Request) -> Response:
     operation_id="me_workspaces_list",
     summary="The caller's workspaces",
     tags=["workspaces"],
-    responses={200: docs.WorkspaceListOut, **docs.errors(401)},
+    responses={200: shapes.WorkspaceListOut, **docs.errors(401)},
 )
 @api_view(["GET"])
 def me_workspaces(request: Request) -> Response:
@@ -87,14 +87,14 @@ def me_workspaces(request: Request) -> Response:
         operation_id="workspaces_list",
         summary="The workspaces the caller may see",
         tags=["workspaces"],
-        responses={200: docs.WorkspaceListOut, **docs.errors(401)},
+        responses={200: shapes.WorkspaceListOut, **docs.errors(401)},
     ),
     post=extend_schema(
         operation_id="workspaces_create",
         summary="Create a workspace (owners)",
         tags=["workspaces"],
         request=docs.json_body(inputs.WorkspaceCreate),
-        responses={201: docs.WorkspaceOut, **docs.errors(401, 403, 409, *docs.BODY_ERRORS)},
+        responses={201: shapes.WorkspaceOut, **docs.errors(401, 403, 409, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -117,14 +117,14 @@ def workspaces(request: Request) -> Response:
         summary="A workspace",
         tags=["workspaces"],
         parameters=[docs.path("workspace_id")],
-        responses={200: docs.WorkspaceOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.WorkspaceOut, **docs.errors(401, 404, 422)},
     ),
     delete=extend_schema(
         operation_id="workspaces_delete",
         summary="Delete an empty workspace (owners)",
         tags=["workspaces"],
         parameters=[docs.path("workspace_id")],
-        responses={200: docs.WorkspaceOut, **docs.errors(401, 403, 404, 409, 422)},
+        responses={200: shapes.WorkspaceOut, **docs.errors(401, 403, 404, 409, 422)},
     ),
 )
 @api_view(["GET", "DELETE"])
@@ -147,7 +147,7 @@ def workspace_detail(request: Request, workspace_id: str) -> Response:
         summary="A workspace's members (its admins)",
         tags=["workspaces"],
         parameters=[docs.path("workspace_id")],
-        responses={200: docs.UserListOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.UserListOut, **docs.errors(401, 403, 404, 422)},
     ),
     post=extend_schema(
         operation_id="workspace_users_add",
@@ -155,7 +155,7 @@ def workspace_detail(request: Request, workspace_id: str) -> Response:
         tags=["workspaces"],
         parameters=[docs.path("workspace_id")],
         request=docs.json_body(inputs.WorkspaceUserAdd),
-        responses={201: docs.UserOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={201: shapes.UserOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -178,7 +178,7 @@ def workspace_users(request: Request, workspace_id: str) -> Response:
     summary="Remove a user from a workspace (owners)",
     tags=["workspaces"],
     parameters=[docs.path("workspace_id"), docs.path("user_id")],
-    responses={200: docs.UserOut, **docs.errors(401, 403, 404, 422)},
+    responses={200: shapes.UserOut, **docs.errors(401, 403, 404, 422)},
 )
 @api_view(["DELETE"])
 def workspace_user_detail(request: Request, workspace_id: str, user_id: str) -> Response:
@@ -196,14 +196,14 @@ def workspace_user_detail(request: Request, workspace_id: str, user_id: str) -> 
         operation_id="users_list",
         summary="The users the caller may see (owners and workspace admins)",
         tags=["users"],
-        responses={200: docs.UserListOut, **docs.errors(401, 403)},
+        responses={200: shapes.UserListOut, **docs.errors(401, 403)},
     ),
     post=extend_schema(
         operation_id="users_create",
         summary="Create a user (owners)",
         tags=["users"],
         request=docs.json_body(inputs.UserCreate),
-        responses={201: docs.UserOut, **docs.errors(401, 403, 409, *docs.BODY_ERRORS)},
+        responses={201: shapes.UserOut, **docs.errors(401, 403, 409, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -227,7 +227,7 @@ def users(request: Request) -> Response:
         summary="A user",
         tags=["users"],
         parameters=[docs.path("user_id")],
-        responses={200: docs.UserOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.UserOut, **docs.errors(401, 404, 422)},
     ),
     patch=extend_schema(
         operation_id="users_update",
@@ -235,14 +235,14 @@ def users(request: Request) -> Response:
         tags=["users"],
         parameters=[docs.path("user_id")],
         request=docs.json_body(inputs.UserUpdate),
-        responses={200: docs.UserOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={200: shapes.UserOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="users_delete",
         summary="Delete a user without responses (owners)",
         tags=["users"],
         parameters=[docs.path("user_id")],
-        responses={200: docs.UserOut, **docs.errors(401, 403, 404, 409, 422)},
+        responses={200: shapes.UserOut, **docs.errors(401, 403, 404, 409, 422)},
     ),
 )
 @api_view(["GET", "PATCH", "DELETE"])
@@ -271,7 +271,7 @@ def user_detail(request: Request, user_id: str) -> Response:
     summary="A user's workspaces, of those the caller may see",
     tags=["users"],
     parameters=[docs.path("user_id")],
-    responses={200: docs.WorkspaceListOut, **docs.errors(401, 404, 422)},
+    responses={200: shapes.WorkspaceListOut, **docs.errors(401, 404, 422)},
 )
 @api_view(["GET"])
 def user_workspaces(request: Request, user_id: str) -> Response:
@@ -286,14 +286,14 @@ def user_workspaces(request: Request, user_id: str) -> Response:
         operation_id="me_api_keys_list",
         summary="The caller's API keys",
         tags=["api-keys"],
-        responses={200: docs.ApiKeyListOut, **docs.errors(401)},
+        responses={200: shapes.ApiKeyListOut, **docs.errors(401)},
     ),
     post=extend_schema(
         operation_id="me_api_keys_create",
         summary="Create an API key for the caller (the key is shown once)",
         tags=["api-keys"],
         request=docs.json_body(inputs.ApiKeyCreate),
-        responses={201: docs.ApiKeyCreatedOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={201: shapes.ApiKeyCreatedOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -317,7 +317,7 @@ def me_api_keys(request: Request) -> Response:
     summary="Revoke one of the caller's API keys",
     tags=["api-keys"],
     parameters=[docs.path("key_id")],
-    responses={200: docs.ApiKeyOut, **docs.errors(401, 403, 404, 422)},
+    responses={200: shapes.ApiKeyOut, **docs.errors(401, 403, 404, 422)},
 )
 @api_view(["DELETE"])
 def me_api_key_detail(request: Request, key_id: str) -> Response:

@@ -101,7 +101,7 @@ def records_out(request: Request, dataset: Dataset, records: list[Record], inclu
         summary="A page of a dataset's records",
         tags=["records"],
         parameters=[docs.path("dataset_id"), *docs.PAGE, docs.INCLUDE],
-        responses={200: docs.RecordsOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.RecordsOut, **docs.errors(401, 404, 422)},
     ),
     delete=extend_schema(
         operation_id="dataset_records_delete",
@@ -151,7 +151,7 @@ def _bulk_out(result: record_services.BulkUpsertResult) -> list[dict]:
     tags=["records"],
     parameters=[docs.path("dataset_id"), docs.INCLUDE],
     responses={
-        200: docs.RecordOut,
+        200: shapes.RecordOut,
         204: OpenApiResponse(description="Nothing is left for the caller."),
         **docs.errors(401, 403, 404, 422),
     },
@@ -176,7 +176,7 @@ def me_dataset_next_record(request: Request, dataset_id: str) -> Response:
     tags=["records"],
     parameters=[docs.path("dataset_id"), *docs.PAGE, docs.INCLUDE],
     request=docs.json_body(docs.SearchRecordsQuery),
-    responses={200: docs.SearchOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    responses={200: shapes.SearchOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
 )
 @api_view(["POST"])
 def dataset_records_search(request: Request, dataset_id: str) -> Response:
@@ -200,7 +200,7 @@ def dataset_records_search(request: Request, dataset_id: str) -> Response:
         tags=["records"],
         parameters=[docs.path("dataset_id")],
         request=docs.json_body(docs.RecordsBulkWrite),
-        responses={200: docs.BulkOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={200: shapes.BulkOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
     post=extend_schema(
         operation_id="dataset_records_bulk_create",
@@ -208,7 +208,7 @@ def dataset_records_search(request: Request, dataset_id: str) -> Response:
         tags=["records"],
         parameters=[docs.path("dataset_id")],
         request=docs.json_body(docs.RecordsBulkWrite),
-        responses={201: docs.BulkCreatedOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={201: shapes.BulkCreatedOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["PUT", "POST"])
@@ -235,7 +235,7 @@ def _one_record_out(request: Request, record: Record) -> dict[str, Any]:
         summary="A record",
         tags=["records"],
         parameters=[docs.path("record_id"), docs.INCLUDE],
-        responses={200: docs.RecordOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.RecordOut, **docs.errors(401, 404, 422)},
     ),
     patch=extend_schema(
         operation_id="records_update",
@@ -243,14 +243,14 @@ def _one_record_out(request: Request, record: Record) -> dict[str, Any]:
         tags=["records"],
         parameters=[docs.path("record_id"), docs.INCLUDE],
         request=docs.json_body(inputs.RecordUpdate),
-        responses={200: docs.RecordOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
+        responses={200: shapes.RecordOut, **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="records_delete",
         summary="Delete a record (workspace admins)",
         tags=["records"],
         parameters=[docs.path("record_id")],
-        responses={200: docs.RecordOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.RecordOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["GET", "PATCH", "DELETE"])
@@ -279,7 +279,7 @@ def record_detail(request: Request, record_id: str) -> Response:
     tags=["responses"],
     parameters=[docs.path("record_id")],
     request=docs.json_body(inputs.ResponseWrite),
-    responses={201: docs.ResponseOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    responses={201: shapes.ResponseOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
 )
 @api_view(["POST"])
 def record_responses(request: Request, record_id: str) -> Response:
@@ -304,14 +304,14 @@ def record_responses(request: Request, record_id: str) -> Response:
         tags=["responses"],
         parameters=[docs.path("response_id")],
         request=docs.json_body(inputs.ResponseWrite),
-        responses={200: docs.ResponseOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={200: shapes.ResponseOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="responses_delete",
         summary="Delete a response (its author, or the dataset's admins)",
         tags=["responses"],
         parameters=[docs.path("response_id")],
-        responses={200: docs.ResponseOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.ResponseOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["PUT", "DELETE"])
@@ -337,7 +337,7 @@ def response_detail(request: Request, response_id: str) -> Response:
     summary="Save many of the caller's responses; each item succeeds or fails on its own",
     tags=["responses"],
     request=docs.json_body(docs.ResponsesBulkWrite),
-    responses={200: docs.MeResponsesBulkOut, **docs.errors(401, 403, *docs.BODY_ERRORS)},
+    responses={200: shapes.MeResponsesBulkOut, **docs.errors(401, 403, *docs.BODY_ERRORS)},
 )
 @api_view(["POST"])
 def me_responses_bulk(request: Request) -> Response:
@@ -374,7 +374,7 @@ def me_responses_bulk(request: Request) -> Response:
         summary="A record's suggestions",
         tags=["suggestions"],
         parameters=[docs.path("record_id")],
-        responses={200: docs.SuggestionListOut, **docs.errors(401, 404, 422)},
+        responses={200: shapes.SuggestionListOut, **docs.errors(401, 404, 422)},
     ),
     put=extend_schema(
         operation_id="record_suggestions_upsert",
@@ -383,8 +383,8 @@ def me_responses_bulk(request: Request) -> Response:
         parameters=[docs.path("record_id")],
         request=docs.json_body(inputs.SuggestionWrite),
         responses={
-            200: docs.SuggestionOut,
-            201: docs.SuggestionOut,
+            200: shapes.SuggestionOut,
+            201: shapes.SuggestionOut,
             **docs.errors(401, 403, 404, 409, *docs.BODY_ERRORS),
         },
     ),
@@ -426,7 +426,7 @@ def record_suggestions(request: Request, record_id: str) -> Response:
     summary="Delete a suggestion (workspace admins)",
     tags=["suggestions"],
     parameters=[docs.path("suggestion_id")],
-    responses={200: docs.SuggestionOut, **docs.errors(401, 403, 404, 422)},
+    responses={200: shapes.SuggestionOut, **docs.errors(401, 403, 404, 422)},
 )
 @api_view(["DELETE"])
 def suggestion_detail(request: Request, suggestion_id: str) -> Response:
@@ -440,7 +440,7 @@ def suggestion_detail(request: Request, suggestion_id: str) -> Response:
     operation_id="version_get",
     summary="The server's version",
     tags=["service"],
-    responses={200: docs.VersionOut, **docs.errors(401)},
+    responses={200: shapes.VersionOut, **docs.errors(401)},
 )
 @api_view(["GET"])
 def version(request: Request) -> Response:
@@ -451,7 +451,7 @@ def version(request: Request) -> Response:
     operation_id="status_get",
     summary="The server's status",
     tags=["service"],
-    responses={200: docs.StatusOut, **docs.errors(401)},
+    responses={200: shapes.StatusOut, **docs.errors(401)},
 )
 @api_view(["GET"])
 def status_view(request: Request) -> Response:

@@ -30,14 +30,14 @@ def _require_owner(request: Request) -> None:
         operation_id="webhooks_list",
         summary="Webhook subscriptions (owners)",
         tags=["webhooks"],
-        responses={200: docs.WebhookListOut, **docs.errors(401, 403)},
+        responses={200: shapes.WebhookListOut, **docs.errors(401, 403)},
     ),
     post=extend_schema(
         operation_id="webhooks_create",
         summary="Subscribe an URL to events (owners)",
         tags=["webhooks"],
         request=docs.json_body(inputs.WebhookCreate),
-        responses={201: docs.WebhookOut, **docs.errors(401, 403, *docs.BODY_ERRORS)},
+        responses={201: shapes.WebhookOut, **docs.errors(401, 403, *docs.BODY_ERRORS)},
     ),
 )
 @api_view(["GET", "POST"])
@@ -57,14 +57,14 @@ def webhooks(request: Request) -> Response:
         tags=["webhooks"],
         parameters=[docs.path("webhook_id")],
         request=docs.json_body(inputs.WebhookUpdate),
-        responses={200: docs.WebhookOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+        responses={200: shapes.WebhookOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
     ),
     delete=extend_schema(
         operation_id="webhooks_delete",
         summary="Delete a subscription (owners)",
         tags=["webhooks"],
         parameters=[docs.path("webhook_id")],
-        responses={200: docs.WebhookOut, **docs.errors(401, 403, 404, 422)},
+        responses={200: shapes.WebhookOut, **docs.errors(401, 403, 404, 422)},
     ),
 )
 @api_view(["PATCH", "DELETE"])
