@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 
 from accounts.models import User
+from config.db import unique_name
 
 ROLES = ("owner", "admin", "annotator")
 
@@ -56,11 +58,8 @@ def user_create(
     _apply_role(user, role)
     _validate(user, password)
     user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise UserError(f"a user named {username!r} already exists", conflict=True) from None
+    with unique_name(f"a user named {username!r}", error=partial(UserError, conflict=True)):
+        user.save()
     return user
 
 
@@ -79,11 +78,8 @@ def user_update(*, user: User, actor: User | None = None, **changes: Any) -> Use
     _validate(user, password)
     if password is not None:
         user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise UserError(f"a user named {user.username!r} already exists", conflict=True) from None
+    with unique_name(f"a user named {user.username!r}", error=partial(UserError, conflict=True)):
+        user.save()
     return user
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
+from config.db import unique_name
 from workspaces.models import Membership, Role, Workspace
 
 
@@ -25,11 +27,8 @@ def workspace_create(*, name: str) -> Workspace:
         workspace.full_clean(validate_unique=False)
     except ValidationError as error:
         raise WorkspaceError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from None
-    try:
-        with transaction.atomic():
-            workspace.save()
-    except IntegrityError:
-        raise WorkspaceError(f"a workspace named {name!r} already exists", conflict=True) from None
+    with unique_name(f"a workspace named {name!r}", error=partial(WorkspaceError, conflict=True)):
+        workspace.save()
     return workspace
 
 

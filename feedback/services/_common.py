@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models
 
+from config import db
 from config.celery import app as celery_app
 from feedback.errors import Conflict, InvalidData, Problem
 from feedback.storable import text_problem
@@ -31,14 +31,10 @@ def validate_model_fields(instance: models.Model, *, exclude: list[str] | None =
         ) from None
 
 
-@contextmanager
-def unique_name(description: str) -> Iterator[None]:
-    """Turn a unique-constraint violation into a Conflict that names what clashed."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError:
-        raise Conflict(f"{description} already exists") from None
+def unique_name(description: str) -> AbstractContextManager[None]:
+    """Turn a unique-constraint violation in the block into a Conflict (409 in the API)
+    that names what clashed: `config.db.unique_name` with the services' error type."""
+    return db.unique_name(description, error=Conflict)
 
 
 def queue(task_name: str, *args: Any) -> None:

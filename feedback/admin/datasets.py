@@ -1,0 +1,170 @@
+"""Datasets in the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from feedback import selectors
+from feedback.admin.jobs import job_progress
+from feedback.admin.schema import (
+    FieldInline,
+    MetadataPropertyInline,
+    QuestionInline,
+    VectorSettingsInline,
+    save_schema_formset,
+)
+from feedback.errors import InvalidData
+from feedback.models import Dataset, ImportJob
+from feedback.services import datasets as dataset_services
+from feedback.services.exports import export_create
+from workspaces import access
+from workspaces.admin import WorkspaceScopedAdmin
+from workspaces.models import Membership, Role
+
+
+class DatasetForm(forms.ModelForm):
+    granted_annotators = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="When access is restricted, only these annotators (and the workspace admins) see the dataset.",
+    )
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "workspace",
+            "name",
+            "guidelines",
+            "min_submitted",
+            "lease_seconds",
+            "allow_extra_metadata",
+            "allow_labeler_records",
+            "shuffle_ranking_options",
+            "annotators_restricted",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            annotators = Membership.objects.filter(workspace_id=self.instance.workspace_id, role=Role.ANNOTATOR)
+            self.fields["granted_annotators"].queryset = get_user_model().objects.filter(
+                pk__in=annotators.values("user_id")
+            )
+            self.fields["granted_annotators"].initial = [
+                user
+                for user in self.fields["granted_annotators"].queryset
+                if user.has_perm(access.ANNOTATE_DATASET_PERMISSION, self.instance)
+            ]
+            # A dataset never moves to another tenant.
+            self.fields["workspace"].disabled = True
+
+
+@admin.register(Dataset)
+class DatasetAdmin(WorkspaceScopedAdmin):
+    form = DatasetForm
+    list_display = ["name", "workspace", "status", "min_submitted", "record_count", "inserted_at"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+    readonly_fields = ["status", "published_at", "last_activity_at", "jobs"]
+    inlines = [FieldInline, QuestionInline, MetadataPropertyInline, VectorSettingsInline]
+    actions = ["publish", "export_raw", "export_preference"]
+
+    class Media:
+        js = ["feedloop/job-progress.js"]
+
+    @admin.display(description="imports and exports")
+    def jobs(self, dataset: Dataset) -> str:
+        if dataset.pk is None:
+            return "—"
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse(f"admin:feedback_{job._meta.model_name}_change", args=[job.pk]),
+                    f"import of {job.source_name}" if isinstance(job, ImportJob) else f"{job.layout} export",
+                    job_progress(job),
+                    naturaltime(job.inserted_at),
+                )
+                for job in selectors.recent_jobs(dataset)
+            ),
+        )
+        upload = reverse("admin:feedback_importjob_add") + f"?dataset={dataset.pk}"
+        return format_html('<table>{}</table><p><a href="{}">Import a file…</a></p>', rows, upload)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("workspace").annotate(records_total=Count("records"))
+
+    def get_fields(self, request: HttpRequest, obj: Dataset | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        # Grants name the workspace's annotators, so they are set once the dataset exists.
+        return fields if obj is not None else [name for name in fields if name != "granted_annotators"]
+
+    @admin.display(description="records", ordering="records_total")
+    def record_count(self, dataset: Any) -> int:
+        return dataset.records_total
+
+    def save_model(self, request: HttpRequest, obj: Dataset, form: Any, change: bool) -> None:
+        options = {key: form.cleaned_data[key] for key in dataset_services.DATASET_EDITABLE if key in form.cleaned_data}
+        if change:
+            dataset_services.dataset_update(dataset=obj, **options)
+        else:
+            name = options.pop("name")
+            created = dataset_services.dataset_create(workspace=form.cleaned_data["workspace"], name=name, **options)
+            obj.pk = created.pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+        if change and "granted_annotators" in form.cleaned_data:
+            granted = set(form.cleaned_data["granted_annotators"])
+            for user in form.fields["granted_annotators"].queryset:
+                if user in granted:
+                    access.grant_dataset_access(dataset=obj, user=user)
+                else:
+                    access.revoke_dataset_access(dataset=obj, user=user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        save_schema_formset(formset, form.instance)
+
+    def delete_model(self, request: HttpRequest, obj: Dataset) -> None:
+        dataset_services.dataset_delete(dataset=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for dataset in queryset:
+            dataset_services.dataset_delete(dataset=dataset)
+
+    def _export(self, request: HttpRequest, queryset: QuerySet[Dataset], layout: str) -> None:
+        for dataset in queryset:
+            try:
+                job = export_create(dataset=dataset, user=request.user, layout=layout)
+            except InvalidData as error:
+                self.message_user(request, f"{dataset.name}: no export ({error})", messages.ERROR)
+            else:
+                self.message_user(request, f"{dataset.name}: {layout} export {job.pk} started.", messages.SUCCESS)
+
+    @admin.action(description="Export everything (raw JSONL)")
+    def export_raw(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        self._export(request, queryset, "raw")
+
+    @admin.action(description="Export preference pairs (JSONL)")
+    def export_preference(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        self._export(request, queryset, "preference")
+
+    @admin.action(description="Publish the selected datasets")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for dataset in queryset:
+            try:
+                dataset_services.dataset_publish(dataset=dataset)
+            except InvalidData as error:
+                self.message_user(request, f"{dataset.name} was not published: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{dataset.name} is published.", messages.SUCCESS)

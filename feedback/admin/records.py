@@ -1,0 +1,113 @@
+"""Records in the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from feedback.models import Dataset, Record, Response, Suggestion
+from feedback.services.records import records_delete
+from workspaces import access
+from workspaces.admin import WorkspaceScopedAdmin
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return obj is None or access.can_see_all_responses(request.user, obj.dataset)
+
+
+class SuggestionInline(ReadOnlyInline):
+    model = Suggestion
+    fields = ["question", "value", "score", "agent", "type", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("question")
+
+
+class ResponseInline(ReadOnlyInline):
+    model = Response
+    fields = ["user", "status", "values", "time_spent_seconds", "submitted_at", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("user")
+
+
+class DatasetListFilter(admin.SimpleListFilter):
+    """Datasets to filter by: only those of the workspaces the user administers."""
+
+    title = "dataset"
+    parameter_name = "dataset"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        datasets = access.managed_datasets(request.user, Dataset.objects.select_related("workspace"))
+        return [(str(dataset.pk), f"{dataset.workspace} / {dataset.name}") for dataset in datasets]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        allowed = {key for key, _ in self.lookup_choices}
+        return queryset.filter(dataset_id=value) if value in allowed else queryset.none()
+
+
+@admin.register(Record)
+class RecordAdmin(WorkspaceScopedAdmin):
+    """Records are read here; they are written through the API and imports."""
+
+    workspace_path = "dataset__workspace"
+    list_display = ["__str__", "dataset", "status", "submitted_count", "inserted_at"]
+    list_filter = ["status", DatasetListFilter]
+    list_select_related = ["dataset"]
+    search_fields = ["external_id", "fields"]
+    show_full_result_count = False
+    fields = [
+        "dataset",
+        "external_id",
+        "status",
+        "submitted_count",
+        "shown_fields",
+        "metadata",
+        "created_by",
+        "inserted_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    inlines = [SuggestionInline, ResponseInline]
+
+    @admin.display(description="fields")
+    def shown_fields(self, record: Record) -> str:
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join("", "<dt>{}</dt><dd style='white-space:pre-wrap'>{}</dd>", record.fields.items()),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Record) -> None:
+        records_delete(dataset=obj.dataset, record_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Record]) -> None:
+        by_dataset: dict[Any, list[Any]] = {}
+        for record in queryset.select_related("dataset"):
+            by_dataset.setdefault(record.dataset, []).append(record.pk)
+        for dataset, ids in by_dataset.items():
+            records_delete(dataset=dataset, record_ids=ids)
