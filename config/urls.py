@@ -1,8 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.errors import api_not_found
 from feedback import views
 
 # The admin's own login has no throttling: send it through allauth's rate-limited one.
@@ -31,4 +32,6 @@ urlpatterns = [
     path("api/v1/", include("feedback.api.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ is a JSON 404, with DEBUG on too.
+    re_path(r"^api/", api_not_found),
 ]

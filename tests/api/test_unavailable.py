@@ -105,3 +105,12 @@ def test_an_unknown_api_path_is_json_404(live_server):
     assert answer.status_code == 404
     assert answer.headers["Content-Type"] == "application/json"
     assert answer.json() == {"detail": "Not found."}
+
+
+def test_an_unknown_api_path_is_json_404_in_debug_too(client, settings):
+    """The quick try runs with DEBUG on, where Django answers 404s with its own HTML page."""
+    settings.DEBUG = True
+    answer = client.get("/api/v1/no-such-thing")
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.json() == {"detail": "Not found."}
