@@ -359,6 +359,9 @@ class WebhookDelivery(TimestampedModel):
     response_status = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When it was handed to the broker; empty while the broker could not be reached
+    # (the job sweep sends it then).
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-inserted_at"]

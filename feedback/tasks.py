@@ -26,8 +26,9 @@ def run_import(job_id: str) -> str:
 @shared_task(name="feedback.tasks.sweep_jobs")
 def sweep_jobs() -> dict[str, int]:
     """Scheduled by Celery beat (CELERY_BEAT_SCHEDULE): re-queue import and export jobs
-    whose worker died, send those the broker never took (see feedback.services.jobs)."""
-    return jobs.jobs_sweep()
+    whose worker died, send those the broker never took (see feedback.services.jobs),
+    and send the webhook deliveries the broker never took."""
+    return {**jobs.jobs_sweep(), "deliveries_sent": webhooks.deliveries_sweep()}
 
 
 @shared_task(name="feedback.tasks.deliver_webhook", bind=True, acks_late=True, max_retries=None)

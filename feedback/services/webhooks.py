@@ -14,6 +14,7 @@ drop repeats.
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 import time
 import urllib.error
@@ -29,12 +30,15 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from feedback import webhooks as events
 from feedback.errors import InvalidData, Problem
 from feedback.models import WEBHOOK_EVENTS, DeliveryStatus, Webhook, WebhookDelivery
 from feedback.services._common import queue
 from feedback.storable import text_problem
+
+logger = logging.getLogger(__name__)
 
 DELIVER_WEBHOOK_TASK = "feedback.tasks.deliver_webhook"
 Listeners = dict[str, list[Webhook]]
@@ -140,8 +144,42 @@ def webhook_notify(
     deliveries = WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(webhook=webhook, event=event, body=body) for webhook in webhooks for body in bodies]
     )
-    ids = [str(delivery.pk) for delivery in deliveries]
-    transaction.on_commit(lambda: [queue(DELIVER_WEBHOOK_TASK, delivery_id) for delivery_id in ids])
+    ids = [delivery.pk for delivery in deliveries]
+    transaction.on_commit(lambda: deliveries_send(delivery_ids=ids))
+
+
+def deliveries_send(*, delivery_ids: Sequence[Any]) -> int:
+    """Hand deliveries to the broker, marking each one sent; returns how many went.
+
+    The change that made them is already stored, so a broker that cannot be reached
+    does not fail the request: the rest stay pending, unsent, and `deliveries_sweep`
+    sends them later. (Without a broker, the quick try, they are delivered here.)"""
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            queue(DELIVER_WEBHOOK_TASK, str(delivery_id))
+        except BrokerUnavailable as error:
+            logger.warning(
+                "%d webhook deliveries wait for the sweep: the broker is unreachable (%s)",
+                len(delivery_ids) - sent,
+                error,
+            )
+            break
+        WebhookDelivery.objects.filter(pk=delivery_id, sent_at=None).update(sent_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def deliveries_sweep(*, now: Any = None) -> int:
+    """Send the pending deliveries the broker never took (it was down when their change
+    was stored), once FEEDLOOP_JOB_QUEUE_GRACE seconds have passed. Run by the job sweep."""
+    now = now or timezone.now()
+    unsent = WebhookDelivery.objects.filter(
+        status=DeliveryStatus.PENDING,
+        sent_at=None,
+        inserted_at__lte=now - timedelta(seconds=settings.FEEDLOOP_JOB_QUEUE_GRACE),
+    ).order_by("inserted_at")
+    return deliveries_send(delivery_ids=list(unsent.values_list("pk", flat=True)))
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
