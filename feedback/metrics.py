@@ -1,25 +1,19 @@
 """Dataset metrics: inter-annotator agreement and the distribution of unified answers.
 
-Agreement is Krippendorff's alpha, computed from a coincidence matrix that is filled
-one unit (a record, or a record's option for rankings and multi-label questions) at a
-time, so memory holds the matrix (values x values), never the dataset:
-
-    alpha = 1 - (n - 1) * sum(o_ck * d(c, k)) / sum(n_c * n_k * d(c, k))
-
-with o_ck the coincidences of values c and k within units (each pair of a unit with m
-values weighs 1 / (m - 1)), n_c their margins, n the pairable values, and d the
-metric's squared difference: nominal (0 if equal, else 1) or interval ((c - k)^2).
-Units with fewer than two values are not pairable and count for nothing. Alpha is 1
-for perfect agreement, 0 for agreement at chance, below 0 for systematic disagreement;
-it is undefined (None) when there are no pairable values or no variation at all.
-
-Per question type (each type's module in `feedback.questions` gives its level, its
-units and its tally of unified answers):
-* `rating`: interval alpha over the ratings of each record;
+Agreement is Krippendorff's alpha (`feedback.agreement`: the distances and the
+accumulators), fed one unit (a record, or a record's option or label) at a time, so
+memory holds coincidence margins and pools, never the dataset. Each question type's
+module in `feedback.questions` names its measures (`agreements`: a distance and what a
+unit is), gives its units and its tally of unified answers:
+* `rating`: interval and ordinal alpha over the ratings of each record;
 * `label_selection`: nominal alpha over the chosen label of each record;
-* `multi_label_selection`: nominal alpha over "chosen or not" for each (record, label);
-* `ranking`: interval alpha over the rank given to each (record, option);
+* `multi_label_selection`: nominal alpha over "chosen or not" for each (record, label),
+  and Jaccard alpha over the set each labeler chose for a record;
+* `ranking`: interval alpha over the rank given to each (record, option), and Kendall
+  tau alpha over each labeler's whole ranking of a record;
 * `text` and `span`: no agreement (free text, or spans needing alignment).
+The first measure is the report's `agreement` (as it has always been); `agreements`
+holds every one.
 
 Unified answers (one per record, over its submitted responses) are those of
 `feedback.unification`, the exports' own: the median rating, the majority label (a tie
@@ -29,68 +23,14 @@ responses, and the option with the best mean rank (a tie when several share it).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from feedback.agreement import INTERVAL, NOMINAL, ORDINAL, Agreement, Alpha, Measure, alpha_for, measure_report
 from feedback.questions import kind_of
-from feedback.questions.base import INTERVAL, NOMINAL, TIE, Tally
+from feedback.questions.base import TIE, Tally
 
-__all__ = ["INTERVAL", "NOMINAL", "TIE", "Agreement", "QuestionMetrics"]
-
-
-@dataclass
-class Agreement:
-    """Krippendorff's alpha, accumulated unit by unit."""
-
-    level: str
-    coincidences: defaultdict[tuple[Hashable, Hashable], float] = field(default_factory=lambda: defaultdict(float))
-    units: int = 0
-
-    def add_unit(self, values: Sequence[Hashable]) -> None:
-        m = len(values)
-        if m < 2:
-            return
-        self.units += 1
-        counts = Counter(values)
-        for c, n_c in counts.items():
-            for k, n_k in counts.items():
-                pairs = n_c * (n_c - 1) if c == k else n_c * n_k
-                if pairs:
-                    self.coincidences[(c, k)] += pairs / (m - 1)
-
-    def _distance(self, c: Any, k: Any) -> float:
-        if self.level == NOMINAL:
-            return 0.0 if c == k else 1.0
-        return float(c - k) ** 2
-
-    @property
-    def pairable_values(self) -> int:
-        return round(sum(self.coincidences.values()))
-
-    def alpha(self) -> float | None:
-        margins: defaultdict[Hashable, float] = defaultdict(float)
-        for (c, _), count in self.coincidences.items():
-            margins[c] += count
-        n = sum(margins.values())
-        if n <= 1:
-            return None
-        observed = sum(count * self._distance(c, k) for (c, k), count in self.coincidences.items())
-        expected = sum(n_c * n_k * self._distance(c, k) for c, n_c in margins.items() for k, n_k in margins.items())
-        if expected == 0:
-            return None  # every value the same: agreement is not measurable
-        return 1.0 - (n - 1) * observed / expected
-
-    def report(self) -> dict[str, Any]:
-        alpha = self.alpha()
-        return {
-            "metric": "krippendorff_alpha",
-            "level": self.level,
-            "value": None if alpha is None else round(alpha, 4),
-            "units": self.units,
-            "pairable_values": self.pairable_values,
-        }
+__all__ = ["INTERVAL", "NOMINAL", "ORDINAL", "TIE", "Agreement", "QuestionMetrics"]
 
 
 @dataclass
@@ -101,14 +41,13 @@ class QuestionMetrics:
     name: str
     type: str
     options: list[Any]  # the option values of labels, multi-labels and rankings
-    agreement: Agreement | None = None
+    agreements: list[tuple[Measure, Alpha]] = field(default_factory=list)
     tally: Tally | None = None
     answered_records: int = 0
 
     def __post_init__(self) -> None:
         kind = kind_of(self.type)
-        if kind.agreement_level is not None:
-            self.agreement = Agreement(kind.agreement_level)
+        self.agreements = [(measure, alpha_for(measure.level)) for measure in kind.agreements]
         self.tally = kind.tally(self.options)
 
     def add_record(self, answers: list[Any], *, responses: int) -> None:
@@ -117,17 +56,23 @@ class QuestionMetrics:
         if not answers:
             return
         self.answered_records += 1
-        if self.agreement is not None:
-            for unit in kind_of(self.type).agreement_units(answers, self.options):
-                self.agreement.add_unit(unit)
+        kind = kind_of(self.type)
+        units_of: dict[str, list[Any]] = {}  # measures over the same units share them
+        for measure, accumulator in self.agreements:
+            if measure.unit not in units_of:
+                units_of[measure.unit] = list(kind.agreement_units(answers, self.options, measure.unit))
+            for unit in units_of[measure.unit]:
+                accumulator.add_unit(unit)
         if self.tally is not None:
             self.tally.add(answers, responses=responses)
 
     def report(self) -> dict[str, Any]:
+        agreements = [measure_report(measure, accumulator) for measure, accumulator in self.agreements]
         return {
             "name": self.name,
             "type": self.type,
             "answered_records": self.answered_records,
-            "agreement": self.agreement.report() if self.agreement else None,
+            "agreement": agreements[0] if agreements else None,
+            "agreements": agreements,
             "unified": self.tally.report() if self.tally else None,
         }

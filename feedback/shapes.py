@@ -24,6 +24,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiKey, User
 from accounts.services import ROLES
+from feedback import agreement
 from feedback.models import (
     Dataset,
     DatasetStatus,
@@ -615,10 +616,17 @@ class UsersProgressOut(serializers.Serializer):
 
 
 class AgreementOut(serializers.Serializer):
-    metric = serializers.CharField(help_text="krippendorff_alpha")
-    level = serializers.ChoiceField(choices=["nominal", "interval"])
+    metric = serializers.ChoiceField(choices=[agreement.METRIC])
+    level = serializers.ChoiceField(
+        choices=list(agreement.LEVELS),
+        help_text="the distance between two answers: nominal, ordinal or interval over one value per unit; "
+        "jaccard between two sets of labels; kendall_tau between two rankings",
+    )
+    unit = serializers.ChoiceField(
+        choices=list(agreement.UNITS), help_text="what one unit is: a record, or a record's option (or label)"
+    )
     value = serializers.FloatField(allow_null=True, help_text="None when nothing is pairable or nothing varies")
-    units = serializers.IntegerField(help_text="records (or record options) with two answers or more")
+    units = serializers.IntegerField(help_text="units with two answers or more")
     pairable_values = serializers.IntegerField()
 
 
@@ -626,7 +634,8 @@ class QuestionMetricsOut(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
     answered_records = serializers.IntegerField()
-    agreement = AgreementOut(allow_null=True)
+    agreement = AgreementOut(allow_null=True, help_text="The type's main measure (the first of `agreements`).")
+    agreements = AgreementOut(many=True, help_text="Every agreement measure of the question's type.")
     unified = serializers.DictField(
         allow_null=True, help_text="the strategy and the distribution of each record's unified answer"
     )

@@ -9,7 +9,8 @@ provides, grouped by who calls them:
   renders its input), `number_keys` (what the digit keys do in `record.js`),
   `read_form`, `shown_options`, `form_view`, `context_defaults` / `note_answer`;
 * file imports (`feedback.imports.mapping`): `value_from_cell`;
-* metrics (`feedback.metrics`): `agreement_level`, `agreement_units`, `tally`;
+* metrics (`feedback.metrics`): `agreements` (the measures, from `feedback.agreement`),
+  `agreement_units`, `tally`;
 * unification (`feedback.unification` holds the strategies): `unification`, and
   `labels` for the types whose answers are sets of labels;
 * exports (`feedback.services.exports`, `feedback.exports.layouts`): the capabilities
@@ -27,6 +28,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
+from feedback.agreement import Measure
 from feedback.cells import json_cell
 from feedback.errors import Loc, Problem
 from feedback.unification import Unified
@@ -39,8 +41,6 @@ SPAN_OPTIONS = (1, 500)
 MIN_VISIBLE_OPTIONS = 3
 OPTION_VALUE_MAX, OPTION_TEXT_MAX, OPTION_DESCRIPTION_MAX = 200, 500, 1000
 
-# Krippendorff's alpha levels (`feedback.metrics`): which difference between two answers counts.
-NOMINAL, INTERVAL = "nominal", "interval"
 # What the digit keys do on the labeler form (`static/feedloop/record.js`).
 CHOOSE, RANK = "choose", "rank"
 # The distribution key of records whose answers tie at the top (no unified answer).
@@ -172,11 +172,13 @@ class QuestionKind:
     # Methods every type overrides.
     HOOKS: ClassVar[tuple[str, ...]] = ("clean_settings", "clean_value", "read_form", "value_from_cell")
     # Attributes every type sets, even to None or ().
-    DECISIONS: ClassVar[tuple[str, ...]] = ("type", "agreement_level", "unification", "number_keys")
+    DECISIONS: ClassVar[tuple[str, ...]] = ("type", "agreements", "unification", "number_keys")
 
     type: str
-    # Krippendorff's alpha level of its answers (NOMINAL or INTERVAL), or None: no agreement.
-    agreement_level: str | None
+    # The agreement measures its answers are reported under (`feedback.agreement`: alpha
+    # under a distance, over records or record options), or (): no agreement. The first
+    # is the headline `agreement` of the metrics report; every one is in `agreements`.
+    agreements: tuple[Measure, ...]
     # The `feedback.unification` strategies its answers can be unified by (the first is
     # the default), or (): its answers are never unified.
     unification: tuple[str, ...]
@@ -251,8 +253,9 @@ class QuestionKind:
 
     # Metrics and unification ----------------------------------------------------------
 
-    def agreement_units(self, answers: list[Any], options: Sequence[Any]) -> Iterable[Sequence[Hashable]]:
-        """The units of one record that agreement compares (only with an `agreement_level`)."""
+    def agreement_units(self, answers: list[Any], options: Sequence[Any], unit: str) -> Iterable[Sequence[Hashable]]:
+        """The units of one record that agreement compares, each a list of values (one
+        per answer that has one), for the measures over `unit` (only with `agreements`)."""
         return ()
 
     def tally(self, options: Sequence[Any]) -> Tally | None:

@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from feedback.agreement import NOMINAL, RECORD, Measure
 from feedback.errors import InvalidData
 from feedback.questions.base import (
     CHOOSE,
     LABEL_OPTIONS,
-    NOMINAL,
     FormData,
     QuestionKind,
     QuestionLike,
@@ -38,7 +38,8 @@ class LabelTally:
 
 class LabelSelectionKind(QuestionKind):
     type = "label_selection"
-    agreement_level = NOMINAL
+    # Nominal alpha over the label each labeler chose for a record.
+    agreements = (Measure(NOMINAL, RECORD),)
     unification = LABEL_STRATEGIES
     number_keys = CHOOSE
     chooses_labels = True
@@ -63,7 +64,7 @@ class LabelSelectionKind(QuestionKind):
     def value_from_cell(self, text: str) -> Any:
         return text
 
-    def agreement_units(self, answers, options):  # type: ignore[no-untyped-def]
+    def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         return [answers]
 
     def tally(self, options):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from feedback.agreement import JACCARD, NOMINAL, RECORD, RECORD_OPTION, Measure
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import FormData, QuestionLike, _short
 from feedback.questions.label_selection import LabelSelectionKind
@@ -30,6 +31,9 @@ class MultiLabelTally:
 class MultiLabelSelectionKind(LabelSelectionKind):
     type = "multi_label_selection"
     chooses_one = False
+    # Label by label, nominal alpha over "chosen or not" for each (record, label); and over
+    # each record, alpha under the Jaccard distance between the chosen sets.
+    agreements = (Measure(NOMINAL, RECORD_OPTION), Measure(JACCARD, RECORD))
 
     def clean_settings(self, raw, problems):  # type: ignore[no-untyped-def]
         settings = super().clean_settings(raw, problems)
@@ -66,8 +70,10 @@ class MultiLabelSelectionKind(LabelSelectionKind):
         # One label needs no JSON; several come as a JSON list.
         return self._json_cell(text) if text.lstrip().startswith("[") else [text]
 
-    def agreement_units(self, answers, options):  # type: ignore[no-untyped-def]
-        chosen = [set(answer) for answer in answers]
+    def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
+        chosen = [frozenset(answer) for answer in answers]
+        if unit == RECORD:
+            return [chosen]
         return [[option in labels for labels in chosen] for option in options]
 
     def tally(self, options):  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Measure
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
-    INTERVAL,
     RANK,
     RANKING_OPTIONS,
     FormData,
@@ -57,7 +57,9 @@ class RankingTally:
 
 class RankingKind(QuestionKind):
     type = "ranking"
-    agreement_level = INTERVAL
+    # Interval alpha over the rank each (record, option) got; and over each record, alpha
+    # under the Kendall tau distance between whole rankings.
+    agreements = (Measure(INTERVAL, RECORD_OPTION), Measure(KENDALL_TAU, RECORD))
     unification = RANKING_STRATEGIES
     number_keys = RANK
     ranks_options = True
@@ -148,8 +150,14 @@ class RankingKind(QuestionKind):
     def value_from_cell(self, text: str) -> Any:
         return self._json_cell(text)
 
-    def agreement_units(self, answers, options):  # type: ignore[no-untyped-def]
+    def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         rankings = [_as_ranks(answer) for answer in answers]
+        if unit == RECORD:
+            # A ranking is a value only when it ranks every option (submitted ones do):
+            # its ranks in the options' order.
+            return [
+                [tuple(ranking[option] for option in options) for ranking in rankings if set(options) <= ranking.keys()]
+            ]
         return [[ranking[option] for ranking in rankings if option in ranking] for option in options]
 
     def tally(self, options):  # type: ignore[no-untyped-def]

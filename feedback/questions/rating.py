@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from feedback.agreement import INTERVAL, ORDINAL, RECORD, Measure
 from feedback.cells import number_cell
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
     CHOOSE,
-    INTERVAL,
     RATING_MAX_VALUE,
     RATING_MIN_VALUE,
     RATING_OPTIONS,
@@ -43,7 +43,9 @@ class RatingTally:
 
 class RatingKind(QuestionKind):
     type = "rating"
-    agreement_level = INTERVAL
+    # Alpha over the ratings of each record: interval (the scale's steps are equal) and
+    # ordinal (only their order counts, as when labelers use the scale unevenly).
+    agreements = (Measure(INTERVAL, RECORD), Measure(ORDINAL, RECORD))
     unification = RATING_STRATEGIES
     number_keys = CHOOSE
     rates = True
@@ -96,7 +98,7 @@ class RatingKind(QuestionKind):
     def value_from_cell(self, text: str) -> Any:
         return number_cell(text, integer=True)
 
-    def agreement_units(self, answers, options):  # type: ignore[no-untyped-def]
+    def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         return [[float(answer) for answer in answers]]
 
     def tally(self, options):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from feedback.questions.base import (
 
 class SpanKind(QuestionKind):
     type = "span"
-    agreement_level = None  # spans would need aligning first
+    agreements = ()  # spans would need aligning first
     unification = ()
     number_keys = ""
     marks_field = True

@@ -11,7 +11,7 @@ from feedback.storable import text_problem
 
 class TextKind(QuestionKind):
     type = "text"
-    agreement_level = None  # free text: no agreement
+    agreements = ()  # free text: no agreement
     unification = ()
     number_keys = ""
     writes_text = True

@@ -15,9 +15,10 @@ from django.template.loader import get_template
 
 import feedback.questions
 from feedback import unification
+from feedback.agreement import LEVELS, UNITS, Measure
 from feedback.models import QuestionType
 from feedback.questions import KINDS, QuestionKind
-from feedback.questions.base import CHOOSE, INTERVAL, NOMINAL, RANK
+from feedback.questions.base import CHOOSE, RANK
 
 KIND_PARAMS = pytest.mark.parametrize("kind", list(KINDS.values()), ids=list(KINDS))
 STRATEGIES = {unification.MAJORITY, unification.ANY, unification.MEAN, unification.MEDIAN, unification.MEAN_RANK}
@@ -58,7 +59,9 @@ def test_every_type_provides_every_hook(kind):
 def test_every_type_takes_every_decision(kind):
     undecided = [name for name in QuestionKind.DECISIONS if not hasattr(kind, name)]
     assert not undecided, f"{kind.type} does not set {undecided}"
-    assert kind.agreement_level in (None, NOMINAL, INTERVAL)
+    assert isinstance(kind.agreements, tuple)
+    assert all(isinstance(m, Measure) and m.level in LEVELS and m.unit in UNITS for m in kind.agreements)
+    assert len(set(kind.agreements)) == len(kind.agreements), "a measure is named once"
     assert kind.number_keys in ("", CHOOSE, RANK)
     assert isinstance(kind.unification, tuple) and set(kind.unification) <= STRATEGIES
 
@@ -67,7 +70,7 @@ def test_every_type_takes_every_decision(kind):
 def test_every_type_gives_the_hooks_its_decisions_call_for(kind):
     # Agreement needs units, unification a tally, label answers their labels, and a
     # context key someone who writes it.
-    assert (kind.agreement_level is not None) == _overrides(kind, "agreement_units")
+    assert bool(kind.agreements) == _overrides(kind, "agreement_units")
     assert bool(kind.unification) == (kind.tally(["a", "b"]) is not None)
     assert kind.chooses_labels == _overrides(kind, "labels")
     assert bool(kind.context_defaults) == _overrides(kind, "note_answer")

@@ -12,8 +12,11 @@ import json
 from collections import Counter
 from typing import Any
 
+import krippendorff
+import numpy as np
 import pytest
 
+from feedback.agreement import jaccard_distance, kendall_tau_distance
 from feedback.selectors import dataset_metrics
 from feedback.services import datasets as services
 from feedback.services.exports import export_create, export_run
@@ -166,3 +169,30 @@ def test_metrics_and_exports_unify_the_same_responses_alike(people, dataset):
     assert firsts == {"P0": {"response-1"}, "P1": {"response-1", "response-2"}, "P2": {"response-3"}, "P3": set()}
     by_export = Counter(next(iter(chosen)) if len(chosen) == 1 else "(tie)" for chosen in firsts.values())
     assert unified(metrics, "ranking")["first"] == dict(by_export)
+
+
+def test_whole_answer_agreement_from_stored_responses_equals_the_reference(dataset):
+    # The same stored responses, through the selector: Jaccard alpha over each labeler's
+    # set of flags and Kendall tau alpha over each labeler's whole ranking equal the
+    # krippendorff package's alpha with the same distance (skipped answers are missing).
+    metrics = dataset_metrics(dataset)
+    cases = {
+        "flags": ("jaccard", jaccard_distance, lambda answer: frozenset(answer)),
+        "ranking": ("kendall_tau", kendall_tau_distance, lambda answer: tuple(answer)),
+    }
+    for question, (level, distance, as_value) in cases.items():
+        rows = [[None if a is SKIP else as_value(a) for a in record[question]] for record in ANSWERS]
+        values = sorted({value for row in rows for value in row if value is not None}, key=repr)
+        matrix = np.array(
+            [[np.nan if row[labeler] is None else values.index(row[labeler]) for row in rows] for labeler in range(4)]
+        )
+        lookup = np.vectorize(lambda i, j: distance(values[int(i)], values[int(j)]))  # noqa: B023 - used at once
+
+        def metric(v1, v2, i1, i2, n_v, dtype=np.float64):
+            return lookup(v1, v2).astype(dtype)  # noqa: B023 - used at once
+
+        reference = krippendorff.alpha(matrix, level_of_measurement=metric, value_domain=list(range(len(values))))
+        measure = next(
+            a for q in metrics["questions"] if q["name"] == question for a in q["agreements"] if a["level"] == level
+        )
+        assert measure["value"] == round(reference, 4), question
