@@ -261,6 +261,9 @@ class DatasetOut(serializers.Serializer):
     allow_labeler_records = serializers.BooleanField()
     shuffle_ranking_options = serializers.BooleanField()
     annotators_restricted = serializers.BooleanField()
+    leaderboard_models = serializers.DictField(
+        child=serializers.CharField(), help_text="Response field -> the record metadata key naming its model."
+    )
     inserted_at = Instant()
     updated_at = Instant()
 
