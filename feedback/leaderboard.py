@@ -360,5 +360,15 @@ def csv_rows(report: Mapping[str, Any]) -> list[list[Any]]:
             rated = by_rating.get((question, row["model"]), {})
             line += [rated.get("mean"), rated.get("mean_low"), rated.get("mean_high"), rated.get("n", 0)]
         line += [by_labels.get((question, row["model"]), {}).get(label) for question, label in label_columns]
-        table.append(["" if value is None else value for value in line])
+        table.append([_cell(value) for value in line])
     return table
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell; text a spreadsheet would run as a formula is quoted (model names come
+    from record metadata, which integrators write)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
