@@ -67,6 +67,14 @@ class Dataset(TimestampedModel):
         help_text="Open only to the annotators granted access, not to every annotator of the workspace.",
     )
     metadata = models.JSONField(null=True, blank=True)
+    leaderboard_models = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "For the model leaderboard: which record metadata key names the model behind each response field, "
+            'e.g. {"response-1": "model-1", "response-2": "model-2"}.'
+        ),
+    )
     last_activity_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
 

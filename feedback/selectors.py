@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
 
+from feedback.leaderboard import Leaderboard, plan_for
 from feedback.metrics import QuestionMetrics
 from feedback.models import (
     Dataset,
@@ -173,3 +174,19 @@ def dataset_metrics(dataset: Dataset) -> dict[str, Any]:
             for row in annotators
         ],
     }
+
+
+def dataset_leaderboard(dataset: Dataset) -> dict[str, Any]:
+    """The model leaderboard of a dataset, for its managers (`feedback.leaderboard`):
+    every submitted response read against the models its record's metadata names for
+    the response fields (`Dataset.leaderboard_models`). Streamed; two queries."""
+    slots = dict(dataset.leaderboard_models or {})
+    board = Leaderboard(plan_for(dataset.questions.all(), list(slots)))
+    submitted = Response.objects.filter(record__dataset=dataset, status=ResponseStatus.SUBMITTED).values_list(
+        "values", "record__metadata"
+    )
+    if slots:
+        for values, metadata in submitted.iterator(chunk_size=2000):
+            metadata = metadata or {}
+            board.add_response(values or {}, {name: metadata.get(key) for name, key in slots.items()})
+    return {"leaderboard_models": slots, **board.report()}

@@ -262,6 +262,9 @@ class DatasetOut(serializers.Serializer):
     allow_labeler_records = serializers.BooleanField()
     shuffle_ranking_options = serializers.BooleanField()
     annotators_restricted = serializers.BooleanField()
+    leaderboard_models = serializers.DictField(
+        child=serializers.CharField(), help_text="Response field -> the record metadata key naming its model."
+    )
     inserted_at = Instant()
     updated_at = Instant()
 
@@ -653,6 +656,59 @@ class MetricsOut(serializers.Serializer):
     responses = ResponseCountsOut()
     questions = QuestionMetricsOut(many=True)
     annotators = AnnotatorMetricsOut(many=True)
+
+
+class LeaderboardModelOut(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True, help_text="1 = best score; null without decided comparisons")
+    model = serializers.CharField()
+    score = serializers.FloatField(
+        allow_null=True, help_text="Bradley-Terry log-strength, mean zero: P(a beats b) = 1 / (1 + exp(s_b - s_a))"
+    )
+    score_low = serializers.FloatField(allow_null=True, help_text="bootstrap 95 % interval, lower end")
+    score_high = serializers.FloatField(allow_null=True, help_text="bootstrap 95 % interval, upper end")
+    wins = serializers.IntegerField()
+    losses = serializers.IntegerField()
+    ties = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True, help_text="wins / (wins + losses); ties left out")
+
+
+class LeaderboardPairOut(serializers.Serializer):
+    model_a = serializers.CharField()
+    model_b = serializers.CharField()
+    a_wins = serializers.IntegerField()
+    b_wins = serializers.IntegerField()
+    ties = serializers.IntegerField()
+    a_win_rate = serializers.FloatField(allow_null=True)
+
+
+class LeaderboardRatingOut(serializers.Serializer):
+    question = serializers.CharField()
+    field = serializers.CharField(help_text="the response field the question rates")
+    model = serializers.CharField()
+    n = serializers.IntegerField()
+    mean = serializers.FloatField()
+    mean_low = serializers.FloatField(allow_null=True, help_text="95 % t-interval (null under two ratings)")
+    mean_high = serializers.FloatField(allow_null=True)
+
+
+class LeaderboardLabelsOut(serializers.Serializer):
+    question = serializers.CharField()
+    field = serializers.CharField(help_text="the response field the question labels")
+    model = serializers.CharField()
+    responses = serializers.IntegerField(help_text="submitted responses that judged this model")
+    rates = serializers.DictField(child=serializers.FloatField(), help_text="label -> share of those responses")
+
+
+class LeaderboardOut(serializers.Serializer):
+    leaderboard_models = serializers.DictField(child=serializers.CharField())
+    comparisons = serializers.IntegerField(help_text="decided comparisons (a winner and a loser)")
+    ties = serializers.IntegerField()
+    same_model = serializers.IntegerField(help_text="comparisons of a model with itself, left out")
+    models = LeaderboardModelOut(many=True, help_text="best first")
+    pairs = LeaderboardPairOut(many=True)
+    ratings = LeaderboardRatingOut(many=True)
+    labels = LeaderboardLabelsOut(many=True)
+    method = serializers.DictField(help_text="the fit, its regularisation, bootstrap rounds and seed, questions read")
 
 
 class ErrorOut(serializers.Serializer):

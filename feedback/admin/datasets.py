@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from feedback import selectors
+from feedback.admin._common import form_error
 from feedback.admin.jobs import job_progress
 from feedback.admin.schema import (
     FieldInline,
@@ -51,6 +52,7 @@ class DatasetForm(forms.ModelForm):
             "allow_labeler_records",
             "shuffle_ranking_options",
             "annotators_restricted",
+            "leaderboard_models",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -67,6 +69,14 @@ class DatasetForm(forms.ModelForm):
             ]
             # A dataset never moves to another tenant.
             self.fields["workspace"].disabled = True
+
+    def clean_leaderboard_models(self) -> dict[str, Any]:
+        value = self.cleaned_data.get("leaderboard_models") or {}
+        try:
+            dataset_services.check_leaderboard_models(self.instance, value)
+        except InvalidData as error:
+            raise form_error(error) from None
+        return value
 
 
 @admin.register(Dataset)

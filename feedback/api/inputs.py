@@ -71,6 +71,7 @@ class DatasetSettings(serializers.Serializer):
     allow_labeler_records = serializers.BooleanField(required=False)
     shuffle_ranking_options = serializers.BooleanField(required=False)
     annotators_restricted = serializers.BooleanField(required=False)
+    leaderboard_models = serializers.DictField(required=False)
 
 
 class DatasetCreate(DatasetSettings):

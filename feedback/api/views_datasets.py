@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -24,6 +28,7 @@ from feedback.api.lookups import (
     parse_uuid,
 )
 from feedback.errors import InvalidData
+from feedback.leaderboard import csv_rows as leaderboard_csv_rows
 from feedback.models import DatasetStatus, RecordStatus, ResponseStatus
 from feedback.models import Response as FeedbackResponse
 from feedback.services import datasets as services
@@ -163,6 +168,41 @@ def dataset_progress(request: Request, dataset_id: str) -> Response:
 def dataset_metrics(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=True)
     return Response(selectors.dataset_metrics(dataset))
+
+
+@extend_schema(
+    operation_id="datasets_leaderboard",
+    summary="The models behind the response fields, compared (managers)",
+    description=(
+        "Reads every submitted response against the models that the record metadata names for the response fields "
+        "(the dataset's `leaderboard_models`): rankings and pairwise votes give win counts, win rates and "
+        "Bradley-Terry scores with bootstrap 95 % intervals; rating questions a mean per model with a 95 % "
+        "t-interval; label questions the rate of each label per model. `/leaderboard.csv` gives the same as a table."
+    ),
+    tags=["datasets"],
+    parameters=[docs.path("dataset_id")],
+    responses={200: shapes.LeaderboardOut, **docs.errors(401, 403, 404, 422)},
+)
+@api_view(["GET"])
+def dataset_leaderboard(request: Request, dataset_id: str) -> Response:
+    dataset = get_dataset(request, dataset_id, manage=True)
+    return Response(selectors.dataset_leaderboard(dataset))
+
+
+@extend_schema(
+    operation_id="datasets_leaderboard_csv",
+    summary="The leaderboard as CSV, a row per model (managers)",
+    tags=["datasets"],
+    parameters=[docs.path("dataset_id")],
+    responses={(200, "text/csv"): OpenApiTypes.STR, **docs.errors(401, 403, 404, 422)},
+)
+@api_view(["GET"])
+def dataset_leaderboard_csv(request: Request, dataset_id: str) -> HttpResponse:
+    dataset = get_dataset(request, dataset_id, manage=True)
+    answer = HttpResponse(content_type="text/csv; charset=utf-8")
+    answer["Content-Disposition"] = content_disposition_header(True, f"{dataset.name}-leaderboard.csv")
+    csv.writer(answer).writerows(leaderboard_csv_rows(selectors.dataset_leaderboard(dataset)))
+    return answer
 
 
 @extend_schema(

@@ -25,7 +25,9 @@ from feedback.models import (
     Dataset,
     DatasetStatus,
     Field,
+    FieldType,
     MetadataProperty,
+    MetadataType,
     Question,
     Record,
     Response,
@@ -35,7 +37,7 @@ from feedback.models import (
 from feedback.services._common import unique_name, validate_model_fields
 from feedback.services.responses import record_status_for
 from feedback.services.webhooks import webhook_notify
-from feedback.storable import json_problems
+from feedback.storable import json_problems, text_problem
 from feedback.webhooks import dataset_data
 from workspaces.models import Workspace
 
@@ -49,6 +51,7 @@ DATASET_EDITABLE = (
     "shuffle_ranking_options",
     "annotators_restricted",
     "metadata",
+    "leaderboard_models",
 )
 
 
@@ -56,6 +59,32 @@ def _check_dataset_metadata(metadata: Any) -> None:
     if metadata is not None and not isinstance(metadata, Mapping):
         raise InvalidData.at(("metadata",), "must be an object or null")
     if metadata is not None and (problems := json_problems(dict(metadata), ("metadata",))):
+        raise InvalidData(problems)
+
+
+def check_leaderboard_models(dataset: Dataset, value: Any) -> None:
+    """`leaderboard_models` maps response fields to the record metadata key naming their
+    model: keys are the dataset's text fields, values metadata keys the records may carry
+    (a declared `terms` property, or any key when the dataset allows extra metadata)."""
+    if not isinstance(value, Mapping):
+        raise InvalidData.at(("leaderboard_models",), "must be an object of {field name: metadata key}")
+    saved = not dataset._state.adding  # a dataset being created has no fields yet
+    text_fields = set(dataset.fields.filter(type=FieldType.TEXT).values_list("name", flat=True)) if saved else set()
+    properties = dict(dataset.metadata_properties.values_list("name", "type")) if saved else {}
+    problems = []
+    for field_name, key in value.items():
+        loc = ("leaderboard_models", field_name)
+        if field_name not in text_fields:
+            problems.append(Problem(loc, f"no text field named {field_name!r} in this dataset"))
+        elif not isinstance(key, str) or not 1 <= len(key) <= 200 or text_problem(key):
+            problems.append(Problem(loc, "must be a metadata key (text of 1 to 200 characters)"))
+        elif key in properties and properties[key] != MetadataType.TERMS:
+            problems.append(Problem(loc, f"the metadata property {key!r} is not a terms property (a model name)"))
+        elif key not in properties and not dataset.allow_extra_metadata:
+            problems.append(
+                Problem(loc, f"no metadata property named {key!r}, and this dataset accepts no other metadata keys")
+            )
+    if problems:
         raise InvalidData(problems)
 
 
@@ -69,6 +98,8 @@ def dataset_create(*, workspace: Workspace, name: str, **options: Any) -> Datase
     if options.get("guidelines") is None:
         options.pop("guidelines", None)
     dataset = Dataset(workspace=workspace, name=name, **options)
+    if "leaderboard_models" in options:
+        check_leaderboard_models(dataset, options["leaderboard_models"])
     validate_model_fields(dataset)
     with unique_name(f"a dataset named {name!r} in this workspace"):
         dataset.save()
@@ -90,6 +121,8 @@ def dataset_update(*, dataset: Dataset, **changes: Any) -> Dataset:
     overlap_changed = "min_submitted" in changes and changes["min_submitted"] != dataset.min_submitted
     for key, value in changes.items():
         setattr(dataset, key, value)
+    if "leaderboard_models" in changes:
+        check_leaderboard_models(dataset, changes["leaderboard_models"])
     validate_model_fields(dataset)
     with unique_name(f"a dataset named {dataset.name!r} in this workspace"):
         dataset.save()

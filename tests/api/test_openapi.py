@@ -149,6 +149,9 @@ class Conformance:
         if content is None:
             assert response.content == b"", what
             return None
+        if "application/json" not in content:  # a file (CSV): its declared media type
+            assert response["Content-Type"].split(";")[0] in content, what
+            return response.content
         answer = response.json()
         self._validate(answer, content["application/json"]["schema"], f"{what} -> {status}")
         return answer
@@ -284,6 +287,8 @@ def test_the_answers_conform_to_the_schema(schema, people, api_client_for):
     check(admin, "GET", f"{base}/progress", status=200)
     check(admin, "GET", f"{base}/users/progress", status=200)
     check(admin, "GET", f"{base}/metrics", status=200)
+    check(admin, "GET", f"{base}/leaderboard", status=200)
+    check(admin, "GET", f"{base}/leaderboard.csv", status=200)
     check(labeler, "DELETE", f"/api/v1/responses/{response['id']}", status=200)
     check(admin, "DELETE", f"/api/v1/records/{record_id}", status=200)
     check(admin, "DELETE", f"{base}/records?ids={bulk['items'][1]['id']}", status=204)

@@ -283,6 +283,8 @@ WALL_CASES: dict[tuple[str, str], WallCase] = {
     ("webhooks/<str:webhook_id>", "DELETE"): WallCase(organisation_wide=True),
     ("webhooks/<str:webhook_id>/ping", "POST"): WallCase(organisation_wide=True),
     ("datasets/<str:dataset_id>/metrics", "GET"): WallCase(),
+    ("datasets/<str:dataset_id>/leaderboard", "GET"): WallCase(),
+    ("datasets/<str:dataset_id>/leaderboard.csv", "GET"): WallCase(),
     ("datasets/<str:dataset_id>/exports", "POST"): WallCase(body=lambda b, p: {"layout": "raw"}),
     ("exports/<str:export_id>", "GET"): WallCase(),
     ("exports/<str:export_id>/file", "GET"): WallCase(),

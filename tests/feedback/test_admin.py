@@ -410,3 +410,17 @@ def test_owners_manage_webhooks_in_the_admin_and_see_their_deliveries(
     assert "did not take the ping: the endpoint answered 404" in pinged.text
     page = client.get(reverse("admin:feedback_webhook_change", args=[webhook.pk])).text
     assert "record.created" in page and "delivered" in page and "the endpoint answered 404" in page
+
+
+def test_admin_sets_the_leaderboard_models_through_the_service_rules(people):
+    dataset = comparison_dataset(people.workspace_a, name="board")
+    url = reverse("admin:feedback_dataset_change", args=[dataset.pk])
+    client = client_for(people.admin_a)
+    data = change_post(dataset)
+    data["leaderboard_models"] = json.dumps({"prompt-x": "model"})
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "no text field named" in refused.text
+    data["leaderboard_models"] = json.dumps({"response-1": "model:response-1"})
+    assert client.post(url, data).status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.leaderboard_models == {"response-1": "model:response-1"}
