@@ -60,12 +60,12 @@ def gunicorn_url(transactional_db, settings, tmp_path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
-                requests.get(f"{url}/api/v1/version", timeout=1)
+                requests.get(f"{url}/api/v1/version", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading the app
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
                 time.sleep(0.1)
