@@ -254,6 +254,16 @@ def _text_filter(records: QuerySet[Record], parsed: _Query) -> tuple[QuerySet[Re
     return records.annotate(rank=SearchRank(document, query)), True
 
 
+def page_of(records: QuerySet[Record], ordering: list[Any], *, offset: int, limit: int) -> list[Record]:
+    """One page of `records` in `ordering`, read as a deferred join: the page's ids are
+    found first (on the narrow index, or by sorting only the sort keys and ids), then only
+    those rows are read whole. An `OFFSET` over whole rows reads, and may sort on disk,
+    every skipped row's fields; deep pages (the Argilla SDK pages by offset) then cost
+    the whole dataset. One statement either way."""
+    ids = records.order_by(*ordering).values("pk")[offset : offset + limit]
+    return list(records.filter(pk__in=ids).order_by(*ordering))
+
+
 def search_records(*, user: Any, dataset: Dataset, body: Any, offset: int, limit: int) -> SearchResult:
     """Records of `dataset` matching `body`, best first, one page of them, and the total."""
     parsed = _parse(body, dataset, user)
@@ -267,7 +277,7 @@ def search_records(*, user: Any, dataset: Dataset, body: Any, offset: int, limit
 
     total = records.count()
     ordering = [*parsed.order_by] or ([F("rank").desc()] if ranked else [])
-    page = list(records.order_by(*ordering, "inserted_at", "id")[offset : offset + limit])
+    page = page_of(records, [*ordering, "inserted_at", "id"], offset=offset, limit=limit)
     scores = [float(record.rank) if ranked else None for record in page]
     return SearchResult(records=page, scores=scores, total=total)
 

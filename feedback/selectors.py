@@ -27,7 +27,7 @@ from feedback.models import (
     Webhook,
     WebhookDelivery,
 )
-from feedback.search import TEXT_SEARCH_CONFIG, FieldsVector
+from feedback.search import TEXT_SEARCH_CONFIG, FieldsVector, page_of
 from workspaces import access
 
 
@@ -74,7 +74,7 @@ def suggestions_by_record(record_ids: Sequence[Any]) -> dict[Any, list[Suggestio
 
 def records_page(dataset: Dataset, *, offset: int, limit: int) -> tuple[list[Record], int]:
     """One page of the dataset's records, oldest first, and the total."""
-    records = list(Record.objects.filter(dataset=dataset).order_by("inserted_at", "id")[offset : offset + limit])
+    records = page_of(Record.objects.filter(dataset=dataset), ["inserted_at", "id"], offset=offset, limit=limit)
     if offset == 0 and len(records) < limit:
         total = len(records)
     else:
