@@ -98,3 +98,6 @@ class SpanKind(QuestionKind):
 
     def value_from_cell(self, text: str) -> Any:
         return self._json_cell(text)
+
+    def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
+        return None  # spans would need aligning first: never disputed automatically
