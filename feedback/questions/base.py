@@ -14,8 +14,9 @@ provides, grouped by who calls them:
 * unification (`feedback.unification` holds the strategies): `unification`, and
   `labels` for the types whose answers are sets of labels;
 * review (`feedback.services.reviews`, the review page): `disagreement` (how far one
-  record's answers disagree, in [0, 1], or None: the type is never disputed) and
-  `unified_answer` (one valid answer from several, to start the reviewer's form from);
+  record's answers disagree, in [0, 1], or None: the type is never disputed),
+  `unified_answer` (one valid answer from several, to start the reviewer's form from)
+  and `display` (an answer as one line);
 * exports (`feedback.services.exports`, `feedback.exports.layouts`): the capabilities
   `writes_text`, `rates`, `ranks_options`, `chooses_labels`, `chooses_one`;
 * dataset schema rules (`feedback.services.datasets`): `marks_field`,
@@ -293,6 +294,10 @@ class QuestionKind:
     def unified_answer(self, answers: Sequence[Any], settings: Mapping[str, Any]) -> Any:
         """One valid answer standing for several (the reviewer's starting point), or None."""
         return None
+
+    def display(self, value: Any) -> str:
+        """An answer as one line of text, to set answers side by side (the review page)."""
+        return str(value)
 
     def _json_cell(self, text: str) -> Any:
         return json_cell(text, f"a {self.type} value")

@@ -171,6 +171,13 @@ class RankingKind(QuestionKind):
         (whole,) = self.agreement_units(list(answers), options, RECORD)
         return mean_pairwise_distance(whole, kendall_tau_distance)
 
+    def display(self, value: Any) -> str:
+        # Best first; options sharing a rank are joined by "=": "b > a = c".
+        tiers: dict[Any, list[str]] = defaultdict(list)
+        for item in value:
+            tiers[item["rank"]].append(str(item["value"]))
+        return " > ".join(" = ".join(tiers[rank]) for rank in sorted(tiers))
+
     def unified_answer(self, answers, settings):  # type: ignore[no-untyped-def]
         # The options by mean rank, each its own rank (equal means: in option order).
         means = unify_ranking([_as_ranks(answer) for answer in answers]).mean_ranks

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from feedback.errors import Conflict, InvalidData
+from feedback.errors import Conflict, InvalidData, Problem
 from feedback.models import (
     Dataset,
     Question,
@@ -170,16 +170,22 @@ def review_settle(*, review: Review, reviewer: Any, values: Mapping[str, Any] | 
     review = Review.objects.select_for_update(of=("self",)).select_related("record").get(pk=review.pk)
     if review.state != ReviewState.PENDING:
         raise Conflict("this review is already settled")
+    problems: list[Problem] = []
     if not isinstance(note, str) or len(note) > NOTE_MAX:
-        raise InvalidData.at(("note",), f"must be text of at most {NOTE_MAX} characters")
-    if problem := text_problem(note):
-        raise InvalidData.at(("note",), problem)
-    cleaned = clean_response_values(
-        list(Question.objects.filter(dataset_id=review.dataset_id)),
-        values,
-        submitted=True,
-        record_fields=review.record.fields,
-    )
+        problems.append(Problem(("note",), f"must be text of at most {NOTE_MAX} characters"))
+    elif problem := text_problem(note):
+        problems.append(Problem(("note",), problem))
+    try:
+        cleaned = clean_response_values(
+            list(Question.objects.filter(dataset_id=review.dataset_id)),
+            values,
+            submitted=True,
+            record_fields=review.record.fields,
+        )
+    except InvalidData as error:
+        problems = [*error.problems, *problems]
+    if problems:
+        raise InvalidData(problems)
     review.values, review.note, review.reviewer = cleaned, note, reviewer
     review.state, review.settled_at = ReviewState.SETTLED, timezone.now()
     review.save(update_fields=["values", "note", "reviewer", "state", "settled_at", "updated_at"])
