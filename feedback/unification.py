@@ -42,6 +42,9 @@ MAJORITY, ANY = "majority", "any"
 MEAN, MEDIAN = "mean", "median"
 MEAN_RANK = "mean_rank"
 PER_LABELER = "per_labeler"
+# Exports: a record's settled review stands for its answers; other records fall back on
+# a named strategy (`fallback`).
+REVIEWED = "reviewed"
 
 # The strategies answers of each shape can be unified by; the first is the exports'
 # default. Each question type names its own in the registry (`feedback.questions`).
