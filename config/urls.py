@@ -26,6 +26,8 @@ urlpatterns = [
     path("datasets/<uuid:dataset_id>/records", views.dataset_browse, name="dataset_browse"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>", views.record_page, name="record_page"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>/restore", views.record_restore, name="record_restore"),
+    path("datasets/<uuid:dataset_id>/review/", views.review_queue, name="review_queue"),
+    path("datasets/<uuid:dataset_id>/review/<uuid:record_id>/", views.review_page, name="review_page"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -83,7 +83,10 @@ class Dataset(TimestampedModel):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "name"], name="dataset_unique_name_in_workspace"),
         ]
-        permissions = [("annotate_dataset", "Can annotate this dataset (when restricted)")]
+        permissions = [
+            ("annotate_dataset", "Can annotate this dataset (when restricted)"),
+            ("review_dataset", "Can review this dataset's disputed records"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -296,6 +299,61 @@ class Response(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.status} response by {self.user_id} to {self.record_id}"
+
+
+class ReviewReason(models.TextChoices):
+    DISAGREEMENT = "disagreement", "Answers disagree"
+    SENT = "sent", "Sent by an admin"
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SETTLED = "settled", "Settled"
+
+
+class Review(TimestampedModel):
+    """A record in the review queue and, once settled, its final answer.
+
+    The reviewed answers (`values`, `{question: {"value": ...}}` as in a response) are
+    kept here, apart from the labelers' responses: the Argilla-shaped API never shows
+    them, and exports use them only when asked (`unification: reviewed`). A record has at
+    most one pending review; it may have several settled ones (the latest counts)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="reviews")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="reviews")
+    reason = models.CharField(max_length=16, choices=ReviewReason.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # How far the submitted answers disagreed when the record was queued: {question: 0..1}.
+    disagreement = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING)
+    # PROTECT: deleting a user must never silently drop their work; deactivate instead.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    values = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True, default="")
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["inserted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record"], condition=models.Q(state="pending"), name="review_one_pending_per_record"
+            ),
+        ]
+        indexes = [
+            # The queue: a dataset's reviews, pending first, oldest first.
+            models.Index(fields=["dataset", "state", "inserted_at"], name="review_queue"),
+            # Exports: a record's latest settled review.
+            models.Index(
+                fields=["record", "-settled_at"], condition=models.Q(state="settled"), name="review_settled_latest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} review of {self.record_id}"
 
 
 class RecordLease(models.Model):

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, TextField, Value, When
 from django.db.models.functions import Cast
 
 from feedback.leaderboard import Leaderboard, plan_for
@@ -23,6 +23,8 @@ from feedback.models import (
     RecordStatus,
     Response,
     ResponseStatus,
+    Review,
+    ReviewState,
     Suggestion,
     Webhook,
     WebhookDelivery,
@@ -42,6 +44,35 @@ def datasets_for_user(user: Any) -> QuerySet[Dataset]:
         )
         .order_by("workspace__name", "name")
     )
+
+
+REVIEWS_PAGE = 50
+
+
+def review_queue(dataset: Dataset) -> QuerySet[Review]:
+    """A dataset's reviews for its review queue: pending first, oldest first (one query
+    a page, with the record and who sent and settled it)."""
+    pending_first = Case(When(state=ReviewState.PENDING, then=Value(0)), default=Value(1))
+    return (
+        Review.objects.filter(dataset=dataset)
+        .select_related("record", "sent_by", "reviewer")
+        .order_by(pending_first, "inserted_at", "id")
+    )
+
+
+def review_of_record(dataset: Dataset, record_id: Any) -> Review | None:
+    """The record's pending review, else its latest settled one (None: never queued)."""
+    return (
+        review_queue(dataset)
+        .filter(record_id=record_id)
+        .order_by(Case(When(state=ReviewState.PENDING, then=Value(0)), default=Value(1)), "-settled_at")
+        .first()
+    )
+
+
+def next_pending_review(dataset: Dataset) -> Review | None:
+    """The oldest pending review of the dataset, the reviewer's next."""
+    return Review.objects.filter(dataset=dataset, state=ReviewState.PENDING).order_by("inserted_at", "id").first()
 
 
 def responses_by_record(user: Any, dataset: Dataset, record_ids: Sequence[Any]) -> dict[Any, list[Response]]:

@@ -16,13 +16,23 @@ and the leaderboard) call these functions rather than count votes themselves.
   b than b above a; equal votes decide nothing;
 * `per_labeler`: no unification, every response stands on its own (one row each).
 
+How far a record's answers to one question disagree, in [0, 1] (0: all the same), is
+measured here too (each question type picks its measure in the registry,
+`QuestionKind.disagreement`): a record whose disagreement reaches the question's
+`review_threshold` (default `DEFAULT_REVIEW_THRESHOLD`) is disputed and goes to review.
+
+* `plurality_disagreement`: 1 - the share of the most chosen answer (one label);
+* `mean_pairwise_distance`: the mean distance over every pair of answers (several labels
+  under the Jaccard distance, rankings under the Kendall tau distance);
+* `spread`: the range of the answers over the range of the scale (ratings).
+
 This module holds rules only: it imports nothing from the app.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, groupby
 from statistics import fmean, median
@@ -32,6 +42,9 @@ MAJORITY, ANY = "majority", "any"
 MEAN, MEDIAN = "mean", "median"
 MEAN_RANK = "mean_rank"
 PER_LABELER = "per_labeler"
+# Exports: a record's settled review stands for its answers; other records fall back on
+# a named strategy (`fallback`).
+REVIEWED = "reviewed"
 
 # The strategies answers of each shape can be unified by; the first is the exports'
 # default. Each question type names its own in the registry (`feedback.questions`).
@@ -39,6 +52,10 @@ PER_LABELER = "per_labeler"
 LABEL_STRATEGIES = (MAJORITY, ANY)
 RATING_STRATEGIES = (MEAN, MEDIAN)
 RANKING_STRATEGIES = (MEAN_RANK, MAJORITY)
+
+# A record is disputed when a question's disagreement reaches this (unless the
+# question's `review_threshold` says otherwise): e.g. two labelers choosing two labels.
+DEFAULT_REVIEW_THRESHOLD = 0.5
 
 Ranking = Mapping[str, float]  # {option: rank}, 1 = best
 Pair = tuple[str, str]  # (better, worse)
@@ -133,3 +150,35 @@ def check_strategy(strategy: str, allowed: Sequence[str], kind: str) -> None:
     """Refuse a strategy that is not among `allowed` for this `kind` of answer."""
     if strategy not in allowed:
         raise ValueError(f"unknown {kind} unification {strategy!r}; use one of {tuple(allowed)}")
+
+
+# Disagreement -----------------------------------------------------------------------
+
+
+def plurality_disagreement(answers: Sequence[Hashable]) -> float | None:
+    """1 - the share of the answers that chose the most chosen one: `[a, a, b, c]` gives
+    0.5; None with fewer than two answers (nothing to disagree with)."""
+    if len(answers) < 2:
+        return None
+    return 1.0 - Counter(answers).most_common(1)[0][1] / len(answers)
+
+
+def mean_pairwise_distance(answers: Sequence[Any], distance: Callable[[Any, Any], float]) -> float | None:
+    """The mean `distance` over every pair of answers; None with fewer than two."""
+    pairs = list(combinations(answers, 2))
+    if not pairs:
+        return None
+    return sum(distance(a, b) for a, b in pairs) / len(pairs)
+
+
+def spread(values: Sequence[float], *, low: float, high: float) -> float | None:
+    """The answers' range over the scale's (`[2, 4]` on 1..5 gives 0.5); None with fewer
+    than two answers or a scale of one point."""
+    if len(values) < 2 or high <= low:
+        return None
+    return (max(values) - min(values)) / (high - low)
+
+
+def disputed(disagreement: float | None, threshold: float) -> bool:
+    """Whether answers that disagree this much go to review: at or above `threshold`."""
+    return disagreement is not None and disagreement >= threshold

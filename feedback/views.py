@@ -14,6 +14,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,14 +23,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import selectors
-from feedback.errors import InvalidData, Problem
+from feedback.errors import Conflict, InvalidData, Problem
 from feedback.forms import ACTIONS, answer_context, question_views, values_from_post
-from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus
+from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus, ReviewState
+from feedback.questions import kind_of
 from feedback.rendering import markdown_html, plain_html
 from feedback.selectors import datasets_for_user
 from feedback.services.queue import queue_next
 from feedback.services.records import record_write_by_labeler
 from feedback.services.responses import response_discard, response_save
+from feedback.services.reviews import review_settle
 from workspaces import access
 
 STATUS_FOR_ACTION = {
@@ -348,6 +351,7 @@ def dataset_browse(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
         "statuses": selectors.BROWSE_STATUSES,
         "properties": [{"prop": prop, "value": metadata.get(prop.name, "")} for prop in properties],
         "jobs": _job_items(dataset) if access.can_manage_dataset(request.user, dataset) else [],
+        "can_review": access.can_review(request.user, dataset),
     }
     return render(request, "feedback/browse.html", context)
 
@@ -362,3 +366,135 @@ def _job_items(dataset: Dataset) -> list[dict[str, Any]]:
         }
         for job in selectors.recent_jobs(dataset)
     ]
+
+
+# Review and adjudication -----------------------------------------------------------
+
+
+def _reviewable_dataset(user: Any, dataset_id: UUID) -> Dataset:
+    """A dataset the user may review: not visible is 404, visible without the right 403."""
+    dataset = access.visible_datasets(user, Dataset.objects.all()).filter(pk=dataset_id).first()
+    if dataset is None:
+        raise Http404
+    if not access.can_review(user, dataset):
+        raise PermissionDenied
+    return dataset
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
+    """The dataset's review queue: pending first, why each record is here, and how far
+    its answers disagree per question."""
+    dataset = _reviewable_dataset(request.user, dataset_id)
+    questions = [q for q in dataset.questions.all() if kind_of(q.type).disputes]
+    page = Paginator(selectors.review_queue(dataset), selectors.REVIEWS_PAGE).get_page(request.GET.get("page"))
+    first_field = dataset.fields.first()
+    rows = [
+        {
+            "review": review,
+            "snippet": str(review.record.fields.get(first_field.name, ""))[:120] if first_field else "",
+            "disagreement": [review.disagreement.get(q.name) for q in questions],
+        }
+        for review in page.object_list
+    ]
+    pending = selectors.review_queue(dataset).filter(state=ReviewState.PENDING).count()
+    context = {"dataset": dataset, "questions": questions, "rows": rows, "page": page, "pending": pending}
+    return render(request, "feedback/review_queue.html", context)
+
+
+def _gold_accuracies(dataset: Dataset, users: list[Any]) -> dict[Any, Any]:
+    """The slot for each labeler's gold accuracy: `selectors.gold_accuracy(dataset=,
+    users=)` ({user id: accuracy in [0, 1] or None}), built separately; until it exists
+    nothing is shown (never a made-up number)."""
+    gold_accuracy = getattr(selectors, "gold_accuracy", None)
+    if gold_accuracy is None or not users:
+        return {}
+    return dict(gold_accuracy(dataset=dataset, users=users))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> HttpResponse:
+    """One queued record: its fields, every submitted answer side by side with who gave
+    it, and the final-answer form (the labeler form's inputs, starting from the unified
+    answer) with a note; Settle stores it and moves to the next pending review."""
+    dataset = _reviewable_dataset(request.user, dataset_id)
+    review = selectors.review_of_record(dataset, record_id)
+    if review is None:
+        raise Http404
+    record = review.record
+    questions = list(dataset.questions.all())
+    responses = list(
+        record.responses.filter(status=ResponseStatus.SUBMITTED).select_related("user").order_by("user__username")
+    )
+    posted = problems = None
+    status = 200
+    if request.method == "POST":
+        values, problems = values_from_post(questions, request.POST)
+        if not problems:
+            try:
+                review_settle(review=review, reviewer=request.user, values=values, note=request.POST.get("note", ""))
+            except Conflict as conflict:
+                messages.error(request, str(conflict))
+                return see_other(reverse("review_page", args=[dataset.pk, record.pk]))
+            except InvalidData as error:
+                problems = error.problems
+            else:
+                messages.success(request, "Settled.")
+                following = selectors.next_pending_review(dataset)
+                if following is None:
+                    return see_other(reverse("review_queue", args=[dataset.pk]))
+                return see_other(reverse("review_page", args=[dataset.pk, following.record_id]))
+        posted, status = values, 400
+    settled = review.state == ReviewState.SETTLED
+    if settled:
+        start = review.values
+    else:
+        # The reviewer starts from the unified answer of each question that has one.
+        start = {}
+        for question in questions:
+            answers = [r.values[question.name]["value"] for r in responses if question.name in r.values]
+            unified = kind_of(question.type).unified_answer(answers, question.settings)
+            if unified is not None:
+                start[question.name] = {"value": unified}
+    gold = _gold_accuracies(dataset, [response.user for response in responses])
+    context = {
+        "dataset": dataset,
+        "record": record,
+        "review": review,
+        "settled": settled,
+        "fields": _rendered_fields(dataset, record),
+        "metadata": _visible_metadata(request.user, dataset, record),
+        "labelers": [{"user": r.user, "gold_accuracy": gold.get(r.user.pk)} for r in responses],
+        "answers": [
+            {
+                "question": question,
+                "disagreement": review.disagreement.get(question.name),
+                "cells": [
+                    kind_of(question.type).display(r.values[question.name]["value"])
+                    if question.name in r.values
+                    else ""
+                    for r in responses
+                ],
+            }
+            for question in questions
+        ],
+        "questions": question_views(
+            questions=questions,
+            record=record,
+            user=request.user,
+            shuffle=False,
+            response=Response(values=start),
+            suggestions={},
+            posted=posted,
+            problems=problems,
+            post=request.POST if request.method == "POST" else None,
+        ),
+        "note": request.POST.get("note", "") if request.method == "POST" else review.note,
+        "note_errors": [p.msg for p in problems or [] if p.loc[:1] == ("note",)],
+        "general_errors": [
+            p.msg for p in problems or [] if not p.loc or p.loc[0] not in {"note", *(q.name for q in questions)}
+        ],
+    }
+    return render(request, "feedback/review.html", context, status=status)

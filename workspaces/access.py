@@ -9,6 +9,10 @@
 * A dataset with `annotators_restricted` is open only to the annotators granted the
   django-guardian object permission `feedback.annotate_dataset` on it (directly or
   through a group); workspace admins always have access.
+* Reviewing a dataset's disputed records (the review queue, settling the final answer):
+  its workspace's admins, and the annotators who see it and were granted the
+  django-guardian object permission `feedback.review_dataset` on it. The Argilla role set
+  (owner, admin, annotator) stays as it is: a reviewer is an annotator with a grant.
 
 Datasets are duck-typed here (`workspace_id`, `status`, `annotators_restricted`) so
 that this app does not import `feedback`, which builds on it. Callers pass querysets in
@@ -27,6 +31,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from workspaces.models import Membership, Role, Workspace
 
 ANNOTATE_DATASET_PERMISSION = "feedback.annotate_dataset"
+REVIEW_DATASET_PERMISSION = "feedback.review_dataset"
 PUBLISHED_STATUS = "ready"
 
 UserLike = AbstractBaseUser | AnonymousUser
@@ -151,6 +156,21 @@ def can_annotate_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
     return dataset.status == PUBLISHED_STATUS and can_see_dataset(user, dataset)
 
 
+def can_review(user: UserLike | None, dataset: DatasetLike) -> bool:
+    """See a dataset's review queue, every answer to a queued record with who gave it, and
+    settle the final answer: its managers, or annotators who see it and hold the grant."""
+    if can_manage_dataset(user, dataset):
+        return True
+    return can_see_dataset(user, dataset) and bool(
+        user.has_perm(REVIEW_DATASET_PERMISSION, dataset)  # type: ignore[union-attr]
+    )
+
+
+def can_send_to_review(user: UserLike | None, dataset: DatasetLike) -> bool:
+    """Put a record in the review queue by hand: the dataset's managers."""
+    return can_manage_dataset(user, dataset)
+
+
 def can_export_dataset(user: UserLike | None, dataset: DatasetLike) -> bool:
     """Exports carry every labeler's answers, so they are for managers only."""
     return can_manage_dataset(user, dataset)
@@ -197,3 +217,12 @@ def grant_dataset_access(*, dataset: Model, user: AbstractBaseUser) -> None:
 
 def revoke_dataset_access(*, dataset: Model, user: AbstractBaseUser) -> None:
     remove_perm(ANNOTATE_DATASET_PERMISSION, user, dataset)
+
+
+def grant_review(*, dataset: Model, user: AbstractBaseUser) -> None:
+    """Let one annotator review the dataset (`can_review`)."""
+    assign_perm(REVIEW_DATASET_PERMISSION, user, dataset)
+
+
+def revoke_review(*, dataset: Model, user: AbstractBaseUser) -> None:
+    remove_perm(REVIEW_DATASET_PERMISSION, user, dataset)

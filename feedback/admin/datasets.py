@@ -27,9 +27,20 @@ from feedback.errors import InvalidData
 from feedback.models import Dataset, ImportJob
 from feedback.services import datasets as dataset_services
 from feedback.services.exports import export_create
+from feedback.services.reviews import reviews_scan
 from workspaces import access
 from workspaces.admin import WorkspaceScopedAdmin
 from workspaces.models import Membership, Role
+
+# The per-annotator grants the dataset form sets: field -> (permission, grant, revoke).
+GRANTS = {
+    "granted_annotators": (
+        access.ANNOTATE_DATASET_PERMISSION,
+        access.grant_dataset_access,
+        access.revoke_dataset_access,
+    ),
+    "reviewers": (access.REVIEW_DATASET_PERMISSION, access.grant_review, access.revoke_review),
+}
 
 
 class DatasetForm(forms.ModelForm):
@@ -38,6 +49,12 @@ class DatasetForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="When access is restricted, only these annotators (and the workspace admins) see the dataset.",
+    )
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Annotators who may review disputed records and settle their final answer (admins always may).",
     )
 
     class Meta:
@@ -59,14 +76,11 @@ class DatasetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance._state.adding:
             annotators = Membership.objects.filter(workspace_id=self.instance.workspace_id, role=Role.ANNOTATOR)
-            self.fields["granted_annotators"].queryset = get_user_model().objects.filter(
-                pk__in=annotators.values("user_id")
-            )
-            self.fields["granted_annotators"].initial = [
-                user
-                for user in self.fields["granted_annotators"].queryset
-                if user.has_perm(access.ANNOTATE_DATASET_PERMISSION, self.instance)
-            ]
+            for name, (permission, _, _) in GRANTS.items():
+                self.fields[name].queryset = get_user_model().objects.filter(pk__in=annotators.values("user_id"))
+                self.fields[name].initial = [
+                    user for user in self.fields[name].queryset if user.has_perm(permission, self.instance)
+                ]
             # A dataset never moves to another tenant.
             self.fields["workspace"].disabled = True
 
@@ -87,7 +101,7 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     search_fields = ["name"]
     readonly_fields = ["status", "published_at", "last_activity_at", "jobs"]
     inlines = [FieldInline, QuestionInline, MetadataPropertyInline, VectorSettingsInline]
-    actions = ["publish", "export_raw", "export_preference"]
+    actions = ["publish", "export_raw", "export_preference", "scan_for_review"]
 
     class Media:
         js = ["feedloop/job-progress.js"]
@@ -118,7 +132,7 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     def get_fields(self, request: HttpRequest, obj: Dataset | None = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
         # Grants name the workspace's annotators, so they are set once the dataset exists.
-        return fields if obj is not None else [name for name in fields if name != "granted_annotators"]
+        return fields if obj is not None else [name for name in fields if name not in GRANTS]
 
     @admin.display(description="records", ordering="records_total")
     def record_count(self, dataset: Any) -> int:
@@ -134,13 +148,12 @@ class DatasetAdmin(WorkspaceScopedAdmin):
             obj.pk = created.pk
             obj._state.adding = False
         obj.refresh_from_db()
-        if change and "granted_annotators" in form.cleaned_data:
-            granted = set(form.cleaned_data["granted_annotators"])
-            for user in form.fields["granted_annotators"].queryset:
-                if user in granted:
-                    access.grant_dataset_access(dataset=obj, user=user)
-                else:
-                    access.revoke_dataset_access(dataset=obj, user=user)
+        for name, (_, grant, revoke) in GRANTS.items():
+            if not change or name not in form.cleaned_data:
+                continue
+            granted = set(form.cleaned_data[name])
+            for user in form.fields[name].queryset:
+                (grant if user in granted else revoke)(dataset=obj, user=user)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         save_schema_formset(formset, form.instance)
@@ -168,6 +181,12 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     @admin.action(description="Export preference pairs (JSONL)")
     def export_preference(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
         self._export(request, queryset, "preference")
+
+    @admin.action(description="Queue disputed records for review")
+    def scan_for_review(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for dataset in queryset:
+            queued = reviews_scan(dataset=dataset)
+            self.message_user(request, f"{dataset.name}: {queued} disputed record(s) queued for review.")
 
     @admin.action(description="Publish the selected datasets")
     def publish(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:

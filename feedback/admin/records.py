@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from feedback.models import Dataset, Record, Response, Suggestion
 from feedback.services.records import records_delete
+from feedback.services.reviews import review_open
 from workspaces import access
 from workspaces.admin import WorkspaceScopedAdmin
 
@@ -88,6 +89,20 @@ class RecordAdmin(WorkspaceScopedAdmin):
     ]
     readonly_fields = fields
     inlines = [SuggestionInline, ResponseInline]
+    actions = ["send_to_review"]
+
+    @admin.action(description="Send the selected records to review")
+    def send_to_review(self, request: HttpRequest, queryset: QuerySet[Record]) -> None:
+        sent = refused = 0
+        for record in queryset.select_related("dataset"):
+            if access.can_send_to_review(request.user, record.dataset):
+                review_open(record=record, sent_by=request.user)
+                sent += 1
+            else:
+                refused += 1
+        self.message_user(request, f"{sent} record(s) are in the review queue.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"{refused} record(s) of datasets you do not manage were left.", messages.ERROR)
 
     @admin.display(description="fields")
     def shown_fields(self, record: Record) -> str:

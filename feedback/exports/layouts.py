@@ -27,7 +27,7 @@ the metrics use too.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from feedback.exports.preference import (
@@ -43,6 +43,7 @@ from feedback.unification import (
     PER_LABELER,
     RANKING_STRATEGIES,
     RATING_STRATEGIES,
+    REVIEWED,
     Unified,
     unify_rating,
 )
@@ -82,6 +83,9 @@ class ExportSchema:
     preference_question: str | None = None
     compared_fields: tuple[str, str] | None = None
     tie_value: str = "tie"
+    # `unification: reviewed`: a record's settled review stands for its responses (the
+    # strategies above are then the fallback's, for the other records).
+    reviewed: bool = False
 
 
 @dataclass
@@ -93,6 +97,9 @@ class RecordData:
     status: str
     suggestions: Sequence[Mapping[str, Any]]
     responses: Sequence[Mapping[str, Any]]  # {"user", "status", "values"}
+    # The latest settled review's answers, as one response ({"user": reviewer, "status":
+    # "reviewed", "values"}), read only for `unification: reviewed` exports.
+    reviewed: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -253,6 +260,9 @@ BUILDERS = {
 def rows_for(layout: str, schema: ExportSchema, records: Iterator[RecordData]) -> Iterator[tuple[RecordData, Rows]]:
     builder = BUILDERS[layout]
     for record in records:
+        if schema.reviewed and record.reviewed is not None:
+            # One answer, the reviewer's: every strategy unifies it to itself.
+            record = replace(record, responses=[record.reviewed])
         yield record, builder(schema, record)
 
 
@@ -276,9 +286,16 @@ def check_options(layout: str, options: Mapping[str, Any]) -> list[str]:
     if layout not in LAYOUTS:
         problems.append(f"layout must be one of {list(LAYOUTS)}")
     allowed = UNIFICATIONS_BY_LAYOUT.get(layout, ())
-    if "unification" in options and options["unification"] not in allowed:
+    if options.get("unification") == REVIEWED and allowed:
+        if options.get("fallback", allowed[0]) not in allowed:
+            problems.append(f"fallback must be one of {list(allowed)} for {layout}: what records without a review use")
+    elif "fallback" in options:
+        problems.append(f"fallback applies only with unification {REVIEWED!r}")
+    if "unification" in options and options["unification"] not in (*allowed, *([REVIEWED] if allowed else [])):
         if allowed:
-            problems.append(f"unification must be one of {list(allowed)} for {layout}")
+            problems.append(
+                f"unification must be one of {list(allowed)} for {layout} (or {REVIEWED!r}, with one as the fallback)"
+            )
         else:
             problems.append(f"unification does not apply to {layout}: each answer makes its own row")
     if options.get("label_unification", MAJORITY) not in LABEL_UNIFICATIONS:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from feedback.errors import InvalidData, Problem
-from feedback.questions.base import QuestionKind, QuestionLike, _is_number, _short
+from feedback.questions.base import QuestionKind, QuestionLike, _is_number, _short, clean_review_threshold
 from feedback.questions.label_selection import LabelSelectionKind
 from feedback.questions.multi_label_selection import MultiLabelSelectionKind
 from feedback.questions.ranking import RankingKind
@@ -30,7 +30,7 @@ from feedback.questions.rating import RatingKind
 from feedback.questions.span import SpanKind
 from feedback.questions.text import TextKind
 from feedback.storable import json_problems
-from feedback.unification import MAJORITY, Unified
+from feedback.unification import DEFAULT_REVIEW_THRESHOLD, MAJORITY, Unified
 
 __all__ = [
     "KINDS",
@@ -42,6 +42,7 @@ __all__ = [
     "clean_value",
     "kind_of",
     "labels_for",
+    "review_threshold",
 ]
 
 KINDS: dict[str, QuestionKind] = {
@@ -76,6 +77,7 @@ def clean_settings(question_type: str, raw: Any) -> dict[str, Any]:
         raise InvalidData(problems)
     problems = []
     settings = kind.clean_settings(raw, problems)
+    settings.update(clean_review_threshold(raw, kind.disputes, problems))
     if problems:
         raise InvalidData(problems).prefixed("settings")
     return settings
@@ -160,6 +162,11 @@ def clean_score(value: Any, score: Any) -> Any:
     if not check(score):
         raise InvalidData.at(("score",), "must be a number from 0 to 1")
     return score
+
+
+def review_threshold(question: QuestionLike) -> float:
+    """The disagreement at which a question's answers go to review."""
+    return float(question.settings.get("review_threshold") or DEFAULT_REVIEW_THRESHOLD)
 
 
 def labels_for(question_type: str, answers: Sequence[Any], *, responses: int, strategy: str = MAJORITY) -> Unified:

@@ -13,6 +13,10 @@ provides, grouped by who calls them:
   `agreement_units`, `tally`;
 * unification (`feedback.unification` holds the strategies): `unification`, and
   `labels` for the types whose answers are sets of labels;
+* review (`feedback.services.reviews`, the review page): `disagreement` (how far one
+  record's answers disagree, in [0, 1], or None: the type is never disputed),
+  `unified_answer` (one valid answer from several, to start the reviewer's form from)
+  and `display` (an answer as one line);
 * exports (`feedback.services.exports`, `feedback.exports.layouts`): the capabilities
   `writes_text`, `rates`, `ranks_options`, `chooses_labels`, `chooses_one`;
 * dataset schema rules (`feedback.services.datasets`): `marks_field`,
@@ -145,6 +149,19 @@ def _clean_visible_options(raw: Mapping[str, Any], option_count: int, problems: 
     return visible
 
 
+def clean_review_threshold(raw: Mapping[str, Any], disputes: bool, problems: list[Problem]) -> dict[str, Any]:
+    """The optional `review_threshold` setting: a number in (0, 1], only where answers
+    can disagree; absent, `feedback.unification.DEFAULT_REVIEW_THRESHOLD` applies."""
+    value = raw.get("review_threshold")
+    if value is None:
+        return {}
+    if not disputes:
+        problems.append(Problem(("review_threshold",), "this question type has no disagreement to review"))
+    elif not _is_number(value) or not 0 < value <= 1:
+        problems.append(Problem(("review_threshold",), "must be a number above 0 and at most 1"))
+    return {"review_threshold": value}
+
+
 def _number_key(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
@@ -170,7 +187,7 @@ class QuestionKind:
     """
 
     # Methods every type overrides.
-    HOOKS: ClassVar[tuple[str, ...]] = ("clean_settings", "clean_value", "read_form", "value_from_cell")
+    HOOKS: ClassVar[tuple[str, ...]] = ("clean_settings", "clean_value", "read_form", "value_from_cell", "disagreement")
     # Attributes every type sets, even to None or ().
     DECISIONS: ClassVar[tuple[str, ...]] = ("type", "agreements", "unification", "number_keys")
 
@@ -194,6 +211,7 @@ class QuestionKind:
     chooses_one: ClassVar[bool] = False  # the answer is exactly one label (a vote)
     marks_field: ClassVar[bool] = False  # settings name a text field the answer points into
     options_frozen_once_answered: ClassVar[bool] = False  # every answer covers every option
+    disputes: ClassVar[bool] = False  # answers can disagree (`disagreement`; takes `review_threshold`)
 
     @property
     def template(self) -> str:
@@ -265,6 +283,21 @@ class QuestionKind:
     def labels(self, answers: Sequence[Any], *, responses: int, strategy: str) -> Unified:
         """The labels that count for a record, a frozenset in `value` (`chooses_labels` only)."""
         raise NotImplementedError(f"{self.type} answers are not labels")
+
+    # Review ---------------------------------------------------------------------------
+
+    def disagreement(self, answers: Sequence[Any], settings: Mapping[str, Any]) -> float | None:
+        """How far one record's answers disagree, in [0, 1] (`feedback.unification`), or
+        None: fewer than two answers, or a type whose answers are never disputed."""
+        raise NotImplementedError  # every registered kind overrides it
+
+    def unified_answer(self, answers: Sequence[Any], settings: Mapping[str, Any]) -> Any:
+        """One valid answer standing for several (the reviewer's starting point), or None."""
+        return None
+
+    def display(self, value: Any) -> str:
+        """An answer as one line of text, to set answers side by side (the review page)."""
+        return str(value)
 
     def _json_cell(self, text: str) -> Any:
         return json_cell(text, f"a {self.type} value")

@@ -20,7 +20,7 @@ from feedback.questions.base import (
     _ordered,
     _short,
 )
-from feedback.unification import ANY, LABEL_STRATEGIES, Unified, check_strategy, unify_label
+from feedback.unification import ANY, LABEL_STRATEGIES, Unified, check_strategy, plurality_disagreement, unify_label
 
 
 class LabelTally:
@@ -44,6 +44,7 @@ class LabelSelectionKind(QuestionKind):
     number_keys = CHOOSE
     chooses_labels = True
     chooses_one = True
+    disputes = True
 
     def clean_settings(self, raw, problems):  # type: ignore[no-untyped-def]
         options = _clean_text_options(raw.get("options"), LABEL_OPTIONS, problems)
@@ -69,6 +70,13 @@ class LabelSelectionKind(QuestionKind):
 
     def tally(self, options):  # type: ignore[no-untyped-def]
         return LabelTally()
+
+    def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
+        # 1 - the share of the most chosen label: [a, a, b, c] gives 0.5.
+        return plurality_disagreement(answers)
+
+    def unified_answer(self, answers, settings):  # type: ignore[no-untyped-def]
+        return unify_label(answers).value
 
     def labels(self, answers: Sequence[Any], *, responses: int, strategy: str) -> Unified:
         check_strategy(strategy, self.unification, "label")

@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from feedback.agreement import JACCARD, NOMINAL, RECORD, RECORD_OPTION, Measure
+from feedback.agreement import JACCARD, NOMINAL, RECORD, RECORD_OPTION, Measure, jaccard_distance
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import FormData, QuestionLike, _short
 from feedback.questions.label_selection import LabelSelectionKind
-from feedback.unification import Unified, unify_labels
+from feedback.unification import Unified, mean_pairwise_distance, unify_labels
 
 
 class MultiLabelTally:
@@ -78,6 +78,17 @@ class MultiLabelSelectionKind(LabelSelectionKind):
 
     def tally(self, options):  # type: ignore[no-untyped-def]
         return MultiLabelTally(options)
+
+    def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
+        # The mean Jaccard distance over every pair of label sets: {a} and {a, b} give 0.5.
+        return mean_pairwise_distance([frozenset(answer) for answer in answers], jaccard_distance)
+
+    def unified_answer(self, answers, settings):  # type: ignore[no-untyped-def]
+        chosen = unify_labels(answers, responses=len(answers))
+        return [value for value in self.option_values(settings) if value in chosen] or None
+
+    def display(self, value: Any) -> str:
+        return ", ".join(map(str, value))
 
     def labels(self, answers: Sequence[Any], *, responses: int, strategy: str) -> Unified:
         return Unified(frozenset(unify_labels(answers, responses=responses, strategy=strategy)))

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Measure
+from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Measure, kendall_tau_distance
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
     RANK,
@@ -22,7 +22,7 @@ from feedback.questions.base import (
     _ordered,
     _short,
 )
-from feedback.unification import RANKING_STRATEGIES, unify_ranking
+from feedback.unification import RANKING_STRATEGIES, mean_pairwise_distance, unify_ranking
 
 
 def _as_ranks(answer: Sequence[dict[str, Any]]) -> dict[Any, float]:
@@ -64,6 +64,7 @@ class RankingKind(QuestionKind):
     number_keys = RANK
     ranks_options = True
     options_frozen_once_answered = True
+    disputes = True
     # The order the options were shown in, per ranking (position bias is worth knowing).
     context_defaults: ClassVar[dict[str, Any]] = {"ranking_orders": {}}
 
@@ -162,3 +163,24 @@ class RankingKind(QuestionKind):
 
     def tally(self, options):  # type: ignore[no-untyped-def]
         return RankingTally(options)
+
+    def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
+        # The mean Kendall tau distance over every pair of whole rankings (the share of
+        # option pairs they order oppositely), as agreement compares them.
+        options = self.option_values(settings)
+        (whole,) = self.agreement_units(list(answers), options, RECORD)
+        return mean_pairwise_distance(whole, kendall_tau_distance)
+
+    def display(self, value: Any) -> str:
+        # Best first; options sharing a rank are joined by "=": "b > a = c".
+        tiers: dict[Any, list[str]] = defaultdict(list)
+        for item in value:
+            tiers[item["rank"]].append(str(item["value"]))
+        return " > ".join(" = ".join(tiers[rank]) for rank in sorted(tiers))
+
+    def unified_answer(self, answers, settings):  # type: ignore[no-untyped-def]
+        # The options by mean rank, each its own rank (equal means: in option order).
+        means = unify_ranking([_as_ranks(answer) for answer in answers]).mean_ranks
+        order = {value: index for index, value in enumerate(self.option_values(settings))}
+        ranked = sorted((o for o in means if o in order), key=lambda option: (means[option], order[option]))
+        return [{"value": option, "rank": rank} for rank, option in enumerate(ranked, 1)] or None

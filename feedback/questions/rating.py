@@ -21,7 +21,7 @@ from feedback.questions.base import (
     _ordered,
     _short,
 )
-from feedback.unification import MEAN, MEDIAN, RATING_STRATEGIES, unify_rating
+from feedback.unification import MEAN, MEDIAN, RATING_STRATEGIES, spread, unify_rating
 
 
 class RatingTally:
@@ -49,6 +49,7 @@ class RatingKind(QuestionKind):
     unification = RATING_STRATEGIES
     number_keys = CHOOSE
     rates = True
+    disputes = True
 
     def clean_settings(self, raw, problems):  # type: ignore[no-untyped-def]
         options = raw.get("options")
@@ -103,3 +104,15 @@ class RatingKind(QuestionKind):
 
     def tally(self, options):  # type: ignore[no-untyped-def]
         return RatingTally()
+
+    def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
+        # The ratings' range over the scale's: 2 and 4 on 1..5 give 0.5.
+        scale = self.option_values(settings)
+        return spread([float(answer) for answer in answers], low=min(scale), high=max(scale)) if scale else None
+
+    def unified_answer(self, answers, settings):  # type: ignore[no-untyped-def]
+        # The median, as the nearest rating of the scale (the lower of two as near).
+        if not answers:
+            return None
+        middle = unify_rating([float(answer) for answer in answers], MEDIAN)
+        return min(self.option_values(settings), key=lambda value: (abs(value - middle), value))

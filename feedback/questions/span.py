@@ -98,3 +98,9 @@ class SpanKind(QuestionKind):
 
     def value_from_cell(self, text: str) -> Any:
         return self._json_cell(text)
+
+    def display(self, value: Any) -> str:
+        return ", ".join(f"{span['label']} [{span['start']}-{span['end']}]" for span in value) or "no spans"
+
+    def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
+        return None  # spans would need aligning first: never disputed automatically

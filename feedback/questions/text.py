@@ -42,3 +42,6 @@ class TextKind(QuestionKind):
 
     def value_from_cell(self, text: str) -> Any:
         return text
+
+    def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
+        return None  # written answers differ by nature: never disputed automatically

@@ -28,7 +28,18 @@ from feedback.errors import InvalidData, Problem
 from feedback.exports.layouts import ExportSchema, RecordData, check_options, default_unification, rows_for
 from feedback.exports.writers import FORMATS as FILE_FORMATS
 from feedback.exports.writers import file_schema, writer_for
-from feedback.models import Dataset, ExportJob, JobStatus, Question, Record, Response, ResponseStatus, Suggestion
+from feedback.models import (
+    Dataset,
+    ExportJob,
+    JobStatus,
+    Question,
+    Record,
+    Response,
+    ResponseStatus,
+    Review,
+    ReviewState,
+    Suggestion,
+)
 from feedback.questions import kind_of
 from feedback.services.jobs import RUN_EXPORT_TASK as RUN_EXPORT_TASK
 from feedback.services.jobs import (
@@ -39,6 +50,7 @@ from feedback.services.jobs import (
     job_send_after_commit,
     job_start,
 )
+from feedback.unification import PER_LABELER, REVIEWED
 
 FORMATS = tuple(FILE_FORMATS)
 CHUNK = 1000
@@ -60,6 +72,9 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
         return name
 
     preference_question, compared_fields, tie_value = _pairwise_vote(options, fields, questions, problems)
+    reviewed = options.get("unification") == REVIEWED
+    # With `reviewed`, records without a settled review are unified by the fallback.
+    strategy = options.get("fallback") if reviewed else options.get("unification")
     prompt_field = pick(
         "prompt_field",
         ["prompt", *[n for n in fields if n != "prompt"]] if "prompt" in fields else list(fields),
@@ -74,8 +89,8 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
         ranking_question=pick(
             "ranking_question", [n for n, q in questions.items() if kind_of(q.type).ranks_options], "ranking question"
         ),
-        unification=options.get("unification", "mean_rank"),
-        rating_unification=options.get("unification", "mean"),
+        unification=strategy or "mean_rank",
+        rating_unification=strategy or "mean",
         label_unification=options.get("label_unification", "majority"),
         pair_mode=options.get("pair_mode", "all_pairs"),
         rating_question=pick(
@@ -87,7 +102,8 @@ def _schema(dataset: Dataset, options: Mapping[str, Any]) -> tuple[ExportSchema,
             [n for n, q in questions.items() if kind_of(q.type).chooses_labels],
             "label question",
         ),
-        per_labeler=options.get("unification") == "per_labeler",
+        per_labeler=strategy == PER_LABELER,
+        reviewed=reviewed,
         threshold=_number(options, "threshold", problems),
         min_rating=_number(options, "min_rating", problems),
         require_labels=_labels(options, "require_labels", problems),
@@ -190,6 +206,8 @@ def export_create(
     # The job records the strategy it used, chosen or by default.
     if (unification := default_unification(layout)) is not None:
         options.setdefault("unification", unification)
+        if options["unification"] == REVIEWED:
+            options.setdefault("fallback", unification)
     if layout == "rl_prompts":
         options.setdefault("label_unification", "majority")
     job = ExportJob.objects.create(
@@ -235,10 +253,22 @@ def _aggregated(items: QuerySet, **columns: str) -> Subquery:
 
 
 RESPONSE_KEYS = {"user": "user__username", "status": "status", "values": "values"}
+REVIEW_KEYS = {"user": "reviewer__username", "values": "values"}
+
+
+def _settled_reviews() -> QuerySet[Review]:
+    """Settled reviews, a record's latest first (what `unification: reviewed` uses)."""
+    return Review.objects.filter(state=ReviewState.SETTLED).order_by("record_id", "-settled_at")
+
+
+def _as_response(review: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if review is None else {"user": review["user"], "status": "reviewed", "values": review["values"]}
+
+
 SUGGESTION_KEYS = {"question": "question__name", "value": "value", "score": "score", "agent": "agent", "type": "type"}
 
 
-def _records(dataset: Dataset, statuses: list[str], raw: bool) -> Iterator[RecordData]:
+def _records(dataset: Dataset, statuses: list[str], raw: bool, reviewed: bool = False) -> Iterator[RecordData]:
     """Every record of the dataset, in order, in chunks (keyset pagination), with the
     chosen responses; metadata and suggestions only for the `raw` layout, the one that
     writes them.
@@ -253,6 +283,11 @@ def _records(dataset: Dataset, statuses: list[str], raw: bool) -> Iterator[Recor
         columns["chosen_responses"] = _aggregated(Response.objects.filter(status__in=statuses), **RESPONSE_KEYS)
         if raw:
             columns["all_suggestions"] = _aggregated(Suggestion.objects.all(), **SUGGESTION_KEYS)
+        if reviewed:
+            latest = _settled_reviews().filter(record=OuterRef("pk")).order_by("-settled_at")
+            columns["latest_review"] = Subquery(
+                latest.annotate(answer=_JsonObject(**REVIEW_KEYS)).values("answer")[:1], output_field=Field()
+            )
     last: tuple[Any, Any] | None = None
     while True:
         records = Record.objects.filter(dataset=dataset).order_by("inserted_at", "id")
@@ -267,7 +302,7 @@ def _records(dataset: Dataset, statuses: list[str], raw: bool) -> Iterator[Recor
         if not chunk:
             return
         if not in_sql:
-            _attach(chunk, statuses, raw)
+            _attach(chunk, statuses, raw, reviewed)
         for row in chunk:
             yield RecordData(
                 id=str(row["id"]),
@@ -277,11 +312,12 @@ def _records(dataset: Dataset, statuses: list[str], raw: bool) -> Iterator[Recor
                 status=row["status"],
                 suggestions=row.get("all_suggestions") or [],
                 responses=row["chosen_responses"] or [],
+                reviewed=_as_response(row.get("latest_review")),
             )
         last = (chunk[-1]["inserted_at"], chunk[-1]["id"])
 
 
-def _attach(chunk: list[dict[str, Any]], statuses: list[str], raw: bool) -> None:
+def _attach(chunk: list[dict[str, Any]], statuses: list[str], raw: bool, reviewed: bool) -> None:
     """A chunk's responses (and suggestions) read apart, as `_aggregated` gives them."""
     by_id = {row["id"]: row for row in chunk}
     for row in chunk:
@@ -289,6 +325,9 @@ def _attach(chunk: list[dict[str, Any]], statuses: list[str], raw: bool) -> None
     responses = Response.objects.filter(record_id__in=by_id, status__in=statuses).order_by("inserted_at")
     for found in responses.values("record_id", *RESPONSE_KEYS.values()):
         by_id[found["record_id"]]["chosen_responses"].append({k: found[v] for k, v in RESPONSE_KEYS.items()})
+    if reviewed:
+        for found in _settled_reviews().filter(record_id__in=by_id).values("record_id", *REVIEW_KEYS.values()):
+            by_id[found["record_id"]].setdefault("latest_review", {k: found[v] for k, v in REVIEW_KEYS.items()})
     if raw:
         suggestions = Suggestion.objects.filter(record_id__in=by_id).order_by("inserted_at")
         for found in suggestions.values("record_id", *SUGGESTION_KEYS.values()):
@@ -322,6 +361,8 @@ def _write(job: ExportJob, on_progress: ProgressCallback | None) -> dict[str, in
     statuses = job.options.get("statuses", [ResponseStatus.SUBMITTED])
     total = Record.objects.filter(dataset=dataset).count()
     counts = {"records": 0, "responses": 0, "rows": 0, "dropped": 0, "ties": 0}
+    if schema.reviewed:
+        counts["reviewed"] = 0  # records whose settled review was used
     extension = FILE_FORMATS[job.format].extension
     with tempfile.TemporaryDirectory(prefix="feedloop-export-") as scratch:
         path = Path(scratch) / f"export{extension}"
@@ -336,9 +377,11 @@ def _write(job: ExportJob, on_progress: ProgressCallback | None) -> dict[str, in
                 if on_progress is not None:
                     on_progress(counts["records"], total)
 
-            records = rows_for(job.layout, schema, _records(dataset, statuses, job.layout == "raw"))
+            records = rows_for(job.layout, schema, _records(dataset, statuses, job.layout == "raw", schema.reviewed))
             for record, rows in records:
                 counts["records"] += 1
+                if schema.reviewed and record.reviewed is not None:
+                    counts["reviewed"] += 1
                 counts["responses"] += len(record.responses)
                 counts["rows"] += len(rows.rows)
                 counts["dropped"] += 1 if rows.dropped else 0

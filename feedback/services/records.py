@@ -42,6 +42,7 @@ from feedback.services.responses import (
     responses_write,
     touch_dataset_activity,
 )
+from feedback.services.reviews import reviews_on_completion
 from feedback.services.webhooks import webhook_listeners, webhook_notify
 from feedback.storable import text_problem
 from feedback.webhooks import dataset_data, record_data, records_data, response_data
@@ -443,7 +444,14 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
                 by_id = {record.pk: record for record in records}
                 for record_id, status, count in fresh:
                     by_id[record_id].status, by_id[record_id].submitted_count = status, count
-            _notify_upserted(dataset, validated, statuses_before, created_responses, updated_responses)
+            # The records the batch's responses completed: webhooks, and the review queue.
+            completed = [
+                record
+                for record in records
+                if record.status == RecordStatus.COMPLETED and statuses_before[record.pk] != RecordStatus.COMPLETED
+            ]
+            reviews_on_completion(dataset=dataset, record_ids=[record.pk for record in completed])
+            _notify_upserted(dataset, validated, statuses_before, completed, created_responses, updated_responses)
     except IntegrityError:
         raise Conflict("another request wrote records with the same external ids at the same time; retry") from None
 
@@ -474,6 +482,7 @@ def _notify_upserted(
     dataset: Dataset,
     validated: list[_Item],
     statuses_before: dict[UUID, str],
+    completed: list[Record],
     created_responses: list[Response],
     updated_responses: list[Response],
 ) -> None:
@@ -489,11 +498,6 @@ def _notify_upserted(
         item.record
         for item in validated
         if not item.is_new and (item.changed or item.record.status != statuses_before[item.record.pk])
-    ]
-    completed = [
-        record
-        for record in (item.record for item in validated)
-        if record.status == RecordStatus.COMPLETED and statuses_before[record.pk] != RecordStatus.COMPLETED
     ]
     webhook_notify("record.created", lambda: records_data(new, shape), listeners)
     webhook_notify("record.updated", lambda: records_data(changed, shape), listeners)

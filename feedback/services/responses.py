@@ -23,6 +23,7 @@ from feedback.errors import InvalidData, Loc, Problem
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import clean_response_values
 from feedback.services.queue import leases_end
+from feedback.services.reviews import reviews_on_completion
 from feedback.services.webhooks import Listeners, webhook_listeners, webhook_notify
 from feedback.storable import json_problems
 from feedback.webhooks import dataset_data, record_data, response_data
@@ -187,8 +188,9 @@ def response_save(
     dataset = record.dataset
     if not dataset.is_published:
         raise InvalidData.at((), "the dataset is not published")
+    questions = list(dataset.questions.all())
     cleaned = clean_response_values(
-        list(dataset.questions.all()),
+        questions,
         values,
         submitted=status == ResponseStatus.SUBMITTED,
         record_fields=record.fields,
@@ -197,9 +199,23 @@ def response_save(
     change = ResponseChange(record.pk, user, cleaned, status, time_spent_seconds, context)
     written = responses_write(dataset=dataset, changes=[change])
     response = written.responses[0]
+    if _may_complete(record, dataset, status, written):
+        # Only a write that may complete the record looks for a dispute (review queue).
+        reviews_on_completion(dataset=dataset, record_ids=[record.pk], questions=questions)
     if written.created or written.updated:
         _notify(record, status_before, "response.created" if written.created else "response.updated", response)
     return response
+
+
+def _may_complete(record: Record, dataset: Dataset, status: str, written: Written) -> bool:
+    """Whether this write can have completed the (locked, as read before it) record:
+    a submission that was counted, reaching `min_submitted`."""
+    return (
+        status == ResponseStatus.SUBMITTED
+        and record.status == RecordStatus.PENDING
+        and record.pk in written.recounted
+        and record.submitted_count + 1 >= dataset.min_submitted
+    )
 
 
 def response_submit(

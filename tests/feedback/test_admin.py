@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from feedback.models import Dataset, Question, Webhook
+from feedback.models import Dataset, Question, Review, ReviewReason, Webhook
 from feedback.services.responses import response_submit
 from tests.builders import add_records, comparison_dataset, full_answer
 from workspaces import access
@@ -424,3 +424,29 @@ def test_admin_sets_the_leaderboard_models_through_the_service_rules(people):
     assert client.post(url, data).status_code == 302
     dataset.refresh_from_db()
     assert dataset.leaderboard_models == {"response-1": "model:response-1"}
+
+
+def test_admin_names_reviewers_and_sends_records_to_review(people):
+    dataset = comparison_dataset(people.workspace_a, name="reviewed")
+    records = add_records(dataset, 2)
+    client = client_for(people.admin_a)
+    data = change_post(dataset)
+    data["reviewers"] = [str(people.labeler_a2.pk)]
+    response = client.post(reverse("admin:feedback_dataset_change", args=[dataset.pk]), data)
+    assert response.status_code == 302, response.text[:2000]
+    assert access.can_review(people.labeler_a2, dataset) and not access.can_review(people.labeler_a1, dataset)
+    # The grant is an object permission: the annotator's role is unchanged.
+    assert not access.can_manage_dataset(people.labeler_a2, dataset)
+    changelist = reverse("admin:feedback_record_changelist")
+    action = {"action": "send_to_review", "_selected_action": [str(records[0].pk)]}
+    response = client.post(changelist, action, follow=True)
+    assert "1 record(s) are in the review queue." in response.text
+    review = Review.objects.get()
+    assert (review.record, review.reason, review.sent_by) == (records[0], ReviewReason.SENT, people.admin_a)
+    # Sending again keeps the one pending review.
+    client.post(changelist, action)
+    assert Review.objects.count() == 1
+    # Unticking the reviewer takes the grant back.
+    data["reviewers"] = []
+    client.post(reverse("admin:feedback_dataset_change", args=[dataset.pk]), data)
+    assert not access.can_review(people.labeler_a2, dataset)

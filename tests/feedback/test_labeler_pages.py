@@ -181,8 +181,14 @@ def test_other_workspaces_and_restricted_datasets_are_404(people, dataset):
     assert client.post(record_url(other, theirs), answer()).status_code == 404
     # A record id of another dataset under this dataset's URL is 404 too.
     assert client.get(record_url(dataset, theirs)).status_code == 404
+    # The review pages (#12): another workspace's queue and records are not found.
+    assert client.get(f"/datasets/{other.pk}/review/").status_code == 404
+    assert client.get(f"/datasets/{other.pk}/review/{theirs.pk}/").status_code == 404
+    assert client.post(f"/datasets/{other.pk}/review/{theirs.pk}/", {"note": ""}).status_code == 404
+    assert client.get(f"/datasets/{dataset.pk}/review/{theirs.pk}/").status_code == 403  # no grant here
     restricted = comparison_dataset(people.workspace_a, name="restricted", annotators_restricted=True)
     assert client.get(f"/datasets/{restricted.pk}/next").status_code == 404
+    assert client.get(f"/datasets/{restricted.pk}/review/").status_code == 404
     assert not Response.objects.exists()
 
 

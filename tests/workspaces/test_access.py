@@ -101,3 +101,23 @@ def test_inactive_and_anonymous_users_get_nothing(people, datasets):
         assert not access.visible_datasets(user, Dataset.objects.all()).exists()
         assert not access.can_see_dataset(user, datasets["published"])
         assert not access.visible_workspaces(user).exists()
+
+
+def test_who_may_review_a_dataset(people):
+    dataset = comparison_dataset(people.workspace_a)
+    theirs = comparison_dataset(people.workspace_b, name="theirs")
+    assert access.can_review(people.owner, dataset) and access.can_review(people.admin_a, dataset)
+    assert not access.can_review(people.labeler_a1, dataset)
+    access.grant_review(dataset=dataset, user=people.labeler_a1)
+    assert access.can_review(people.labeler_a1, dataset)
+    assert not access.can_review(people.labeler_a2, dataset)
+    # A grant on a dataset the annotator cannot see (restricted, not granted) opens nothing.
+    restricted = comparison_dataset(people.workspace_a, name="restricted", annotators_restricted=True)
+    access.grant_review(dataset=restricted, user=people.labeler_a2)
+    assert not access.can_review(people.labeler_a2, restricted)
+    # Other workspaces: never, even with a stray grant.
+    access.grant_review(dataset=theirs, user=people.labeler_a1)
+    assert not access.can_review(people.labeler_a1, theirs) and not access.can_review(people.admin_a, theirs)
+    assert not access.can_send_to_review(people.labeler_a1, dataset)
+    access.revoke_review(dataset=dataset, user=people.labeler_a1)
+    assert not access.can_review(people.labeler_a1, dataset)
