@@ -21,7 +21,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
-DB_NAME = "feedloop_bench"
+# FEEDLOOP_BENCH_DB: another name, so that two benchmarks on one server do not drop each other's database.
+DB_NAME = os.environ.get("FEEDLOOP_BENCH_DB", "feedloop_bench")
 SERVER = "postgres://postgres@127.0.0.1:5432"
 WORDS = (
     "model answer prompt reward ranking helpful honest harmless context summary explain "
