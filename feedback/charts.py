@@ -131,7 +131,8 @@ def distribution(question: dict[str, Any]) -> Figure | None:
             heights = [by_rank.get(rank, 0) for by_rank in counts.values()]
             axes.bar(list(counts), heights, bottom=bottom, label=f"rank {rank}")
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-        axes.legend(frameon=False, fontsize=8)
+        if ranks:
+            axes.legend(frameon=False, fontsize=8)
     else:
         axes.bar(list(counts), list(counts.values()), color="#74c476")
     axes.set_ylabel("answers")

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
-from django.utils import timezone
 
-from accounts.models import User
-from feedback.dashboard import Dashboard, ResponseRow
+from feedback.dashboard import ProgressCallback, dashboard_compute
 from feedback.leaderboard import Leaderboard, plan_for
 from feedback.models import (
     Dataset,
     ExportJob,
     ImportJob,
     MetadataProperty,
+    MetricsJob,
+    MetricsSnapshot,
     Record,
     RecordStatus,
     Response,
@@ -128,74 +126,20 @@ def recent_deliveries(webhook: Webhook, limit: int = 20) -> list[WebhookDelivery
     return list(WebhookDelivery.objects.filter(webhook=webhook).order_by("-inserted_at")[:limit])
 
 
-ProgressCallback = Callable[[int, int], None]  # (responses read, responses in the dataset)
-METRICS_CHUNK = 2000
-
-
-def gold_accuracy_by_labeler(dataset: Dataset) -> dict[str, float]:
-    """Each labeler's accuracy on the dataset's gold records, by user id: the gold
-    checks' selector goes here. None are measured yet, so none are reported (absent
-    means absent; never a made-up number)."""
-    return {}
-
-
 def dataset_metrics(dataset: Dataset, *, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
-    """The quality dashboard of a dataset, for its managers (`feedback.dashboard`):
-    progress per day and the ETA, agreement per question with a bootstrap interval,
-    answer distributions and the most disputed records, per-labeler counts, time,
-    paste rate and alpha without them, and the leaderboard where the dataset names its
-    models. Every response is streamed once, ordered by record, `METRICS_CHUNK` rows at
-    a time (values, not model instances), so memory stays flat; five queries.
-    `on_progress` is called every chunk with (responses read, responses in the dataset)."""
-    slots = dict(dataset.leaderboard_models or {})
-    questions = list(dataset.questions.all())
-    dashboard = Dashboard(
-        questions,
-        min_submitted=dataset.min_submitted,
-        leaderboard=plan_for(questions, list(slots)) if slots else None,
-        now=timezone.now(),
-    )
-    responses = Response.objects.filter(record__dataset=dataset)
-    total = responses.count() if on_progress is not None else 0
-    columns = ["record_id", "record__status", "user_id", "status", "values", "time_spent_seconds", "submitted_at"]
-    columns += ["context", *(["record__metadata"] if slots else [])]
-    rows = responses.order_by("record_id").values_list(*columns).iterator(chunk_size=METRICS_CHUNK)
-    done = 0
-    for record_id, group in groupby(rows, key=itemgetter(0)):
-        group = list(group)
-        metadata = (group[0][8] or {}) if slots else None
-        dashboard.add_record(
-            str(record_id),
-            group[0][1],
-            [
-                ResponseRow(
-                    user_id=str(row[2]),
-                    status=row[3],
-                    values=row[4] or {},
-                    time_spent_seconds=row[5],
-                    submitted_at=row[6],
-                    pasted=(row[7] or {}).get("pasted") or (),
-                )
-                for row in group
-            ],
-            models={name: metadata.get(key) for name, key in slots.items()} if metadata is not None else None,
-        )
-        if on_progress is not None and (done + len(group)) // METRICS_CHUNK > done // METRICS_CHUNK:
-            on_progress(done + len(group), total)
-        done += len(group)
-    records = dataset.records.aggregate(
-        total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
-    )
-    usernames = {
-        str(pk): username
-        for pk, username in User.objects.filter(pk__in=list(dashboard.labelers)).values_list("pk", "username")
-    }
-    return dashboard.report(
-        records=records,
-        usernames=usernames,
-        gold_accuracy=gold_accuracy_by_labeler(dataset),
-        leaderboard_models=slots,
-    )
+    """The quality dashboard of a dataset computed now, for its managers
+    (`feedback.dashboard.dashboard_compute`: one streaming pass, five queries). The API
+    and the pages answer from its cached copy (`metrics_snapshot`)."""
+    return dashboard_compute(dataset, on_progress=on_progress)
+
+
+def metrics_snapshot(dataset: Dataset) -> MetricsSnapshot | None:
+    """The dataset's latest computed dashboard, if any."""
+    return MetricsSnapshot.objects.filter(dataset=dataset).first()
+
+
+def latest_metrics_job(dataset: Dataset) -> MetricsJob | None:
+    return MetricsJob.objects.filter(dataset=dataset).order_by("-inserted_at").first()
 
 
 def dataset_leaderboard(dataset: Dataset) -> dict[str, Any]:
