@@ -21,7 +21,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# One database per run; FEEDLOOP_BENCH_DB lets two benchmarks run side by side.
+# FEEDLOOP_BENCH_DB: another name, so that two benchmarks on one server do not drop each other's database.
 DB_NAME = os.environ.get("FEEDLOOP_BENCH_DB", "feedloop_bench")
 SERVER = "postgres://postgres@127.0.0.1:5432"
 WORDS = (

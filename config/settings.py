@@ -242,6 +242,9 @@ FEEDLOOP_JOB_MAX_ATTEMPTS = env_int("FEEDLOOP_JOB_MAX_ATTEMPTS", 3, minimum=1)
 FEEDLOOP_JOB_QUEUE_GRACE = env_int("FEEDLOOP_JOB_QUEUE_GRACE", 30, minimum=0)
 FEEDLOOP_JOB_RESEND_SECONDS = env_int("FEEDLOOP_JOB_RESEND_SECONDS", 3600, minimum=60)
 FEEDLOOP_JOB_SWEEP_SECONDS = env_int("FEEDLOOP_JOB_SWEEP_SECONDS", 60, minimum=1)
+# How often beat looks for datasets with activity since their cached dashboard and
+# queues a metrics job for each (feedback.services.metrics).
+FEEDLOOP_METRICS_REFRESH_SECONDS = env_int("FEEDLOOP_METRICS_REFRESH_SECONDS", 600, minimum=10)
 # Run by `celery -A config beat` (or a worker started with -B). A sweep no worker took
 # within its interval is dropped: the next one does the same work.
 CELERY_BEAT_SCHEDULE = {
@@ -249,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.sweep_jobs",
         "schedule": float(FEEDLOOP_JOB_SWEEP_SECONDS),
         "options": {"expires": float(FEEDLOOP_JOB_SWEEP_SECONDS)},
+    },
+    "refresh-metrics": {
+        "task": "feedback.tasks.refresh_metrics",
+        "schedule": float(FEEDLOOP_METRICS_REFRESH_SECONDS),
+        "options": {"expires": float(FEEDLOOP_METRICS_REFRESH_SECONDS)},
     },
 }
 FEEDLOOP_VERSION = "0.1.0"

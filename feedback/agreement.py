@@ -88,6 +88,22 @@ def kendall_tau_distance(a: Sequence[float], b: Sequence[float]) -> float:
 # Alpha over a coincidence matrix (nominal, ordinal, interval) ----------------------
 
 
+def unit_coincidences(values: Sequence[Hashable]) -> dict[tuple[Hashable, Hashable], float]:
+    """One unit's coincidences: each ordered pair of its values weighs 1 / (m - 1);
+    nothing when the unit has fewer than two values (not pairable)."""
+    m = len(values)
+    cells: dict[tuple[Hashable, Hashable], float] = {}
+    if m < 2:
+        return cells
+    counts = Counter(values)
+    for c, n_c in counts.items():
+        for k, n_k in counts.items():
+            pairs = n_c * (n_c - 1) if c == k else n_c * n_k
+            if pairs:
+                cells[(c, k)] = pairs / (m - 1)
+    return cells
+
+
 @dataclass
 class Agreement:
     """Krippendorff's alpha over one value per unit (`nominal`, `ordinal`, `interval`),
@@ -98,22 +114,17 @@ class Agreement:
     units: int = 0
 
     def add_unit(self, values: Sequence[Hashable]) -> None:
-        m = len(values)
-        if m < 2:
+        if len(values) < 2:
             return
         self.units += 1
-        counts = Counter(values)
-        for c, n_c in counts.items():
-            for k, n_k in counts.items():
-                pairs = n_c * (n_c - 1) if c == k else n_c * n_k
-                if pairs:
-                    self.coincidences[(c, k)] += pairs / (m - 1)
+        for cell, weight in unit_coincidences(values).items():
+            self.coincidences[cell] += weight
 
     @property
     def pairable_values(self) -> int:
         return round(sum(self.coincidences.values()))
 
-    def _distance(self, margins: dict[Any, float]) -> Callable[[Any, Any], float]:
+    def distance(self, margins: dict[Any, float]) -> Callable[[Any, Any], float]:
         if self.level == NOMINAL:
             return lambda c, k: 0.0 if c == k else 1.0
         if self.level == INTERVAL:
@@ -140,7 +151,7 @@ class Agreement:
         n = sum(margins.values())
         if n <= 1:
             return None
-        distance = self._distance(margins)
+        distance = self.distance(margins)
         observed = sum(count * distance(c, k) for (c, k), count in self.coincidences.items())
         expected = sum(n_c * n_k * distance(c, k) for c, n_c in margins.items() for k, n_k in margins.items())
         if expected == 0:

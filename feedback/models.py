@@ -529,3 +529,35 @@ class ImportJob(BackgroundJob):
 
     def __str__(self) -> str:
         return f"import of {self.source_name} into {self.dataset_id} ({self.status})"
+
+
+class MetricsJob(BackgroundJob):
+    """One computation of a dataset's quality dashboard (`feedback.services.metrics`):
+    queued by the schedule when the dataset had activity since its last snapshot, or by
+    a manager's refresh; its result is the dataset's `MetricsSnapshot`."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="metrics_jobs")
+
+    class Meta:
+        ordering = ["-inserted_at"]
+        indexes = [
+            models.Index(fields=["dataset", "-inserted_at"], name="metrics_job_dataset"),
+            models.Index(fields=["status"], name="metrics_job_active", condition=models.Q(status__in=ACTIVE)),
+        ]
+
+    def __str__(self) -> str:
+        return f"metrics of {self.dataset_id} ({self.status})"
+
+
+class MetricsSnapshot(models.Model):
+    """The latest computed dashboard of a dataset: the payload (the metrics API's answer)
+    and its charts (SVG by name), with when it was computed and by which job."""
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, primary_key=True, related_name="metrics_snapshot")
+    payload = models.JSONField()
+    charts = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField()
+    job = models.ForeignKey(MetricsJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"metrics of {self.dataset_id} at {self.computed_at}"

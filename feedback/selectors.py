@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, TextField, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
+from feedback.dashboard import ProgressCallback, dashboard_compute
 from feedback.leaderboard import Leaderboard, plan_for
-from feedback.metrics import QuestionMetrics
 from feedback.models import (
     Dataset,
     ExportJob,
     ImportJob,
     MetadataProperty,
+    MetricsJob,
+    MetricsSnapshot,
     Record,
     RecordStatus,
     Response,
@@ -157,54 +157,20 @@ def recent_deliveries(webhook: Webhook, limit: int = 20) -> list[WebhookDelivery
     return list(WebhookDelivery.objects.filter(webhook=webhook).order_by("-inserted_at")[:limit])
 
 
-def dataset_metrics(dataset: Dataset) -> dict[str, Any]:
-    """Progress, agreement per question, unified-answer distributions and per-annotator
-    counts and time of a dataset, for its managers (`feedback.metrics`). Submitted
-    responses are streamed record by record, so memory stays flat; five queries."""
-    questions = [
-        QuestionMetrics(q.name, q.type, [o["value"] for o in q.settings.get("options", [])])
-        for q in dataset.questions.all()
-    ]
-    submitted = (
-        Response.objects.filter(record__dataset=dataset, status=ResponseStatus.SUBMITTED)
-        .order_by("record_id")
-        .values_list("record_id", "values")
-    )
-    for _, rows in groupby(submitted.iterator(chunk_size=2000), key=itemgetter(0)):
-        answers = [values or {} for _, values in rows]
-        for question in questions:
-            question.add_record(
-                [a[question.name]["value"] for a in answers if question.name in a], responses=len(answers)
-            )
-    records = dataset.records.aggregate(
-        total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
-    )
-    by_status = {status: Count("id", filter=Q(status=status)) for status in ResponseStatus.values}
-    annotators = list(
-        Response.objects.filter(record__dataset=dataset)
-        .values("user_id", "user__username")
-        .annotate(**by_status, time_spent_seconds=Sum("time_spent_seconds"))
-        .order_by("user__username")
-    )
-    return {
-        "records": {**records, "pending": records["total"] - records["completed"]},
-        "responses": {status: sum(row[status] for row in annotators) for status in ResponseStatus.values},
-        "questions": [question.report() for question in questions],
-        "annotators": [
-            {
-                "user_id": str(row["user_id"]),
-                "username": row["user__username"],
-                **{status: row[status] for status in ResponseStatus.values},
-                "time_spent_seconds": round(row["time_spent_seconds"] or 0.0, 3),
-                "seconds_per_submission": (
-                    round(row["time_spent_seconds"] / row[ResponseStatus.SUBMITTED], 3)
-                    if row["time_spent_seconds"] and row[ResponseStatus.SUBMITTED]
-                    else None
-                ),
-            }
-            for row in annotators
-        ],
-    }
+def dataset_metrics(dataset: Dataset, *, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """The quality dashboard of a dataset computed now, for its managers
+    (`feedback.dashboard.dashboard_compute`: one streaming pass, five queries). The API
+    and the pages answer from its cached copy (`metrics_snapshot`)."""
+    return dashboard_compute(dataset, on_progress=on_progress)
+
+
+def metrics_snapshot(dataset: Dataset) -> MetricsSnapshot | None:
+    """The dataset's latest computed dashboard, if any."""
+    return MetricsSnapshot.objects.filter(dataset=dataset).first()
+
+
+def latest_metrics_job(dataset: Dataset) -> MetricsJob | None:
+    return MetricsJob.objects.filter(dataset=dataset).order_by("-inserted_at").first()
 
 
 def dataset_leaderboard(dataset: Dataset) -> dict[str, Any]:

@@ -633,6 +633,20 @@ class AgreementOut(serializers.Serializer):
     pairable_values = serializers.IntegerField()
 
 
+class AlphaIntervalOut(serializers.Serializer):
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField()
+    rounds = serializers.IntegerField()
+    seed = serializers.IntegerField()
+    resampled = serializers.CharField()
+
+
+class DisputedRecordOut(serializers.Serializer):
+    record_id = serializers.UUIDField()
+    disagreement = serializers.FloatField(help_text="mean distance between two answers of the record")
+
+
 class QuestionMetricsOut(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
@@ -642,6 +656,37 @@ class QuestionMetricsOut(serializers.Serializer):
     unified = serializers.DictField(
         allow_null=True, help_text="the strategy and the distribution of each record's unified answer"
     )
+    distribution = serializers.DictField(
+        allow_null=True,
+        help_text="submitted answers per option (ratings, labels, each chosen label); for rankings "
+        "option -> rank -> count; null for text and span questions",
+    )
+    agreement_interval = AlphaIntervalOut(allow_null=True, help_text="bootstrap interval of `agreement`")
+    disputed = DisputedRecordOut(many=True, help_text="the records with the most disagreement, most first")
+
+
+class SecondsBinOut(serializers.Serializer):
+    low = serializers.IntegerField()
+    high = serializers.IntegerField(allow_null=True, help_text="null: open-ended")
+    count = serializers.IntegerField()
+
+
+class SecondsPerRecordOut(serializers.Serializer):
+    median = serializers.FloatField(allow_null=True)
+    histogram = SecondsBinOut(many=True)
+
+
+class DayCountOut(serializers.Serializer):
+    day = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class LabelerAgreementOut(serializers.Serializer):
+    question = serializers.CharField()
+    level = serializers.CharField()
+    records = serializers.IntegerField(help_text="records this labeler answered with at least one other")
+    alpha = serializers.FloatField(allow_null=True, help_text="the question's alpha with everyone")
+    alpha_without = serializers.FloatField(allow_null=True, help_text="the same alpha with this labeler left out")
 
 
 class AnnotatorMetricsOut(ResponseCountsOut):
@@ -649,13 +694,27 @@ class AnnotatorMetricsOut(ResponseCountsOut):
     username = serializers.CharField()
     time_spent_seconds = serializers.FloatField()
     seconds_per_submission = serializers.FloatField(allow_null=True)
+    seconds_per_record = SecondsPerRecordOut(help_text="over submitted responses")
+    submitted_per_day = DayCountOut(many=True)
+    written_answers = serializers.IntegerField(help_text="submitted answers to text questions")
+    paste_rate = serializers.FloatField(allow_null=True, help_text="share of written answers that were pasted")
+    agreement = LabelerAgreementOut(many=True)
+    gold_accuracy = serializers.FloatField(required=False, help_text="only where gold checks measured it")
 
 
-class MetricsOut(serializers.Serializer):
-    records = ProgressOut()
-    responses = ResponseCountsOut()
-    questions = QuestionMetricsOut(many=True)
-    annotators = AnnotatorMetricsOut(many=True)
+class ProgressDayOut(serializers.Serializer):
+    day = serializers.DateField()
+    submitted = serializers.IntegerField()
+    completed = serializers.IntegerField()
+
+
+class MetricsProgressOut(serializers.Serializer):
+    per_day = ProgressDayOut(many=True)
+    pace_per_day = serializers.FloatField(allow_null=True, help_text="mean completions a day, last active days")
+    pace_days = serializers.IntegerField(help_text="active days the pace is measured over (at most 7)")
+    remaining = serializers.IntegerField()
+    eta_days = serializers.FloatField(allow_null=True)
+    eta_date = serializers.DateField(allow_null=True)
 
 
 class LeaderboardModelOut(serializers.Serializer):
@@ -709,6 +768,16 @@ class LeaderboardOut(serializers.Serializer):
     ratings = LeaderboardRatingOut(many=True)
     labels = LeaderboardLabelsOut(many=True)
     method = serializers.DictField(help_text="the fit, its regularisation, bootstrap rounds and seed, questions read")
+
+
+class MetricsOut(serializers.Serializer):
+    computed_at = Instant(help_text="when the cached computation started")
+    records = ProgressOut()
+    responses = ResponseCountsOut()
+    progress = MetricsProgressOut()
+    questions = QuestionMetricsOut(many=True)
+    annotators = AnnotatorMetricsOut(many=True)
+    leaderboard = LeaderboardOut(allow_null=True, help_text="null unless the dataset names its models")
 
 
 class ErrorOut(serializers.Serializer):

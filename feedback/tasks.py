@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from feedback.services import exports, imports, jobs, webhooks
+from feedback.services import exports, imports, jobs, metrics, webhooks
 
 
 @shared_task(name="feedback.tasks.run_export", acks_late=True)
@@ -21,6 +21,19 @@ def run_import(job_id: str) -> str:
     """Check and store the file of one import job (a finished job is left as it is; a
     job whose worker died resumes after its last stored batch)."""
     return imports.import_run(job_id=job_id).status
+
+
+@shared_task(name="feedback.tasks.run_metrics", acks_late=True)
+def run_metrics(job_id: str) -> str:
+    """Compute a dataset's dashboard and store it as its snapshot (a finished job is left as it is)."""
+    return metrics.metrics_run(job_id=job_id).status
+
+
+@shared_task(name="feedback.tasks.refresh_metrics")
+def refresh_metrics() -> int:
+    """Scheduled by Celery beat (CELERY_BEAT_SCHEDULE): queue a metrics job for every
+    dataset with activity since its last snapshot."""
+    return metrics.metrics_refresh_stale()
 
 
 @shared_task(name="feedback.tasks.sweep_jobs")

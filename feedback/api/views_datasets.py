@@ -32,6 +32,7 @@ from feedback.leaderboard import csv_rows as leaderboard_csv_rows
 from feedback.models import DatasetStatus, RecordStatus, ResponseStatus
 from feedback.models import Response as FeedbackResponse
 from feedback.services import datasets as services
+from feedback.services import metrics as metrics_services
 from feedback.storable import text_problem
 from workspaces import access
 
@@ -154,11 +155,14 @@ def dataset_progress(request: Request, dataset_id: str) -> Response:
 
 @extend_schema(
     operation_id="datasets_metrics",
-    summary="Agreement per question, unified answers and annotators' counts and time (managers)",
+    summary="The quality dashboard's numbers, from the cache (managers)",
     description=(
         "Krippendorff's alpha per question over submitted responses (interval for ratings and ranks, nominal for "
-        "labels), the distribution of each record's unified answer (median rating, majority label, majority per "
-        "label, best mean rank), and per annotator the responses by status and the time spent."
+        "labels) with a bootstrap interval, the distribution of answers and of each record's unified answer, the "
+        "most disputed records; progress per day and an ETA; per annotator the responses by status, time, paste "
+        "rate and alpha without them; the leaderboard where the dataset names its models. Answered from the last "
+        "computation (`computed_at`), refreshed by a background job on a schedule and on demand; a dataset never "
+        "computed is computed once, now."
     ),
     tags=["datasets"],
     parameters=[docs.path("dataset_id")],
@@ -167,7 +171,8 @@ def dataset_progress(request: Request, dataset_id: str) -> Response:
 @api_view(["GET"])
 def dataset_metrics(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=True)
-    return Response(selectors.dataset_metrics(dataset))
+    snapshot = selectors.metrics_snapshot(dataset) or metrics_services.metrics_compute_now(dataset=dataset)
+    return Response({"computed_at": snapshot.computed_at.isoformat(), **snapshot.payload})
 
 
 @extend_schema(

@@ -1,4 +1,4 @@
-"""Background jobs (imports and exports): how a job reaches a worker, is run by one
+"""Background jobs (imports, exports, metrics): how a job reaches a worker, is run by one
 worker at a time, and is recovered when the broker or a worker fails.
 
 * **Queued after commit.** A job's run is sent to the broker once the transaction that
@@ -36,16 +36,21 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from feedback.models import BackgroundJob, ExportJob, ImportJob, JobStatus
+from feedback.models import BackgroundJob, ExportJob, ImportJob, JobStatus, MetricsJob
 from feedback.services._common import queue
 
 logger = logging.getLogger(__name__)
 
 RUN_EXPORT_TASK = "feedback.tasks.run_export"
 RUN_IMPORT_TASK = "feedback.tasks.run_import"
-TASKS: dict[type[BackgroundJob], str] = {ExportJob: RUN_EXPORT_TASK, ImportJob: RUN_IMPORT_TASK}
+RUN_METRICS_TASK = "feedback.tasks.run_metrics"
+TASKS: dict[type[BackgroundJob], str] = {
+    ExportJob: RUN_EXPORT_TASK,
+    ImportJob: RUN_IMPORT_TASK,
+    MetricsJob: RUN_METRICS_TASK,
+}
 
-Job = TypeVar("Job", ExportJob, ImportJob)
+Job = TypeVar("Job", ExportJob, ImportJob, MetricsJob)
 
 
 class JobLost(Exception):

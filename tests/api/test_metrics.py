@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.builders import add_records, comparison_dataset
+from feedback.models import MetricsSnapshot
+from feedback.services.metrics import metrics_refresh, metrics_run
+from feedback.services.responses import response_submit
+from tests.builders import add_records, comparison_dataset, full_answer
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -29,3 +32,28 @@ def test_the_metrics_endpoint_is_for_the_workspace_managers(people, api_client_f
     other_admin = UserFactory(username="admin-b", is_staff=True)
     MembershipFactory(workspace=people.workspace_b, user=other_admin, role="admin")
     assert api_client_for(other_admin).get(f"/api/v1/datasets/{dataset.pk}/metrics").status_code == 404
+
+
+def test_the_metrics_api_answers_from_the_cache_with_computed_at(people, api_client_for):
+    dataset = comparison_dataset(people.workspace_a, min_submitted=2)
+    first, second = add_records(dataset, 2)
+    response_submit(record=first, user=people.labeler_a1, values=full_answer(quality={"value": 4}))
+    response_submit(record=first, user=people.labeler_a2, values=full_answer(quality={"value": 2}))
+    client = api_client_for(people.admin_a)
+    url = f"/api/v1/datasets/{dataset.pk}/metrics"
+
+    first = client.get(url)  # never computed: computed once, now, and stored
+
+    assert first.status_code == 200, first.json()
+    body = first.json()
+    assert body["computed_at"] == MetricsSnapshot.objects.get(dataset=dataset).computed_at.isoformat()
+    assert body["responses"]["submitted"] == 2 and body["leaderboard"] is None
+    assert {"progress", "questions", "annotators"} <= set(body)
+    labeler = next(a for a in body["annotators"] if a["username"] == "labeler-a1")
+    assert {"agreement", "paste_rate", "seconds_per_record", "submitted_per_day"} <= set(labeler)
+    # New activity: the cache answers as it was until a job refreshes it.
+    response_submit(record=second, user=people.labeler_a1, values=full_answer())
+    assert client.get(url).json() == body
+    metrics_run(job_id=metrics_refresh(dataset=dataset, queue_run=False).pk)
+    again = client.get(url).json()
+    assert again["responses"]["submitted"] == 3 and again["computed_at"] > body["computed_at"]

@@ -1,0 +1,474 @@
+"""The quality dashboard of a dataset: everything it shows, computed in one streaming pass.
+
+`Dashboard` is fed every response of the dataset, one record at a time (`add_record`,
+the record's responses of every status), and holds only what the report needs:
+counters per day, per labeler and per option, coincidence cells, one float per
+submitted response's time. `dashboard_compute` streams a dataset's responses into it
+(the selectors and the metrics job both call it).
+
+What it reports, beside the metrics of `feedback.metrics` (agreement and unified
+answers per question, responses by status per labeler):
+
+* **progress per day**: responses submitted per day (by `submitted_at`, UTC days) and
+  records completed per day (a completed record's completion is the submission that
+  brought it to the overlap: its `min_submitted`-th submitted response by time);
+* **ETA**: the records not completed, divided by the pace: the mean completions per
+  day over the last `PACE_DAYS` active days (days with at least one completion). The
+  estimate is counted in days from the computation, so it reads "at the current pace";
+  none without a completion yet;
+* **per labeler**: responses by status, submissions per day, seconds per submitted
+  response (median and a histogram over `SECONDS_BINS`), the paste rate of written
+  answers (of their submitted answers to text questions, the share noted as pasted in
+  `Response.context["pasted"]`), and per question **alpha without them**: the
+  question's headline alpha with that labeler's answers left out of every record. A
+  labeler who pulls agreement down has `alpha_without` above `alpha`. Computed exactly
+  from coincidences: the total matrix plus, per labeler, the change their leaving out
+  makes to the records they answered (memory: labelers x cells, never records);
+* **per question**: the distribution of the submitted answers (each rating, label or
+  chosen label counted; for rankings, how often each option got each rank); a bootstrap
+  95 % interval of the headline alpha (`BOOTSTRAP_ROUNDS` resamples, seeded, of the
+  records that have pairable answers, with replacement: a record's units, e.g. each
+  option of a ranking, stay together); the `DISPUTED` records with the most
+  disagreement (mean distance between two of its answers under the headline measure);
+* **leaderboard** where the dataset names its models (`feedback.leaderboard`).
+
+Gold accuracy per labeler is not computed here: a labeler's row carries
+`gold_accuracy` only when the caller passes it (see `report`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
+from statistics import median
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Q
+from django.utils import timezone
+from scipy import sparse
+
+from accounts.models import User
+from feedback.agreement import Agreement, Measure, unit_coincidences
+from feedback.leaderboard import Leaderboard, Plan, plan_for
+from feedback.metrics import QuestionMetrics
+from feedback.models import Dataset, RecordStatus, Response
+from feedback.questions import kind_of
+
+BOOTSTRAP_ROUNDS = 200
+BOOTSTRAP_SEED = 0
+CONFIDENCE = 0.95
+DISPUTED = 10
+PACE_DAYS = 7
+# Seconds on a record: bins a person reads at a glance (the last one is open-ended).
+SECONDS_BINS = (0, 10, 20, 30, 60, 90, 120, 180, 300, 600)
+STATUSES = ("submitted", "draft", "discarded")
+
+Cell = tuple[Hashable, Hashable]
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """One response as the stream gives it."""
+
+    user_id: str
+    status: str
+    values: Mapping[str, Any]
+    time_spent_seconds: float | None
+    submitted_at: datetime | None
+    pasted: Sequence[str]
+
+
+@dataclass
+class _Labeler:
+    counts: Counter[str] = field(default_factory=Counter)
+    time_spent: float = 0.0
+    per_day: Counter[date] = field(default_factory=Counter)
+    seconds: array = field(default_factory=lambda: array("d"))
+    written: int = 0
+    pasted: int = 0
+
+
+def _add_cells(into: defaultdict[Cell, float], cells: Mapping[Cell, float], sign: float = 1.0) -> None:
+    for cell, weight in cells.items():
+        into[cell] += sign * weight
+
+
+def _alpha(level: str, cells: Mapping[Cell, float]) -> float | None:
+    return Agreement(level, coincidences=defaultdict(float, cells)).alpha()
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+class _QuestionDashboard:
+    """One question: its `QuestionMetrics`, answer distribution, the bootstrap's
+    per-record coincidences, alpha without each labeler, the most disputed records."""
+
+    def __init__(self, name: str, type_: str, options: list[Any]) -> None:
+        self.metrics = QuestionMetrics(name, type_, options)
+        self.kind = kind_of(type_)
+        self.options = options
+        self.measure: Measure | None = self.kind.agreements[0] if self.kind.agreements else None
+        self.counts_answers = bool(self.kind.rates or self.kind.chooses_labels or self.kind.ranks_options)
+        self.distribution: Counter[str] = Counter()
+        self.ranks: dict[str, Counter[str]] = defaultdict(Counter)
+        # Per-record coincidences (sparse rows: record, cell, weight) for the bootstrap.
+        self.cell_index: dict[Cell, int] = {}
+        self.rows, self.cols, self.weights = array("i"), array("i"), array("d")
+        self.pairable_records = 0
+        self.totals: defaultdict[Cell, float] = defaultdict(float)
+        self.without: dict[str, defaultdict[Cell, float]] = {}
+        self.compared: Counter[str] = Counter()  # labeler -> records they shared with others
+        self.disputed: list[tuple[float, str]] = []  # a min-heap of the top DISPUTED
+        self.distance = Agreement(self.measure.level).distance({}) if self.measure else None
+
+    @property
+    def name(self) -> str:
+        return self.metrics.name
+
+    def _cells(self, values: list[Any]) -> dict[Cell, float]:
+        cells: dict[Cell, float] = {}
+        if self.measure is None:
+            return cells
+        for unit in self.kind.agreement_units(values, self.options, self.measure.unit):
+            for cell, weight in unit_coincidences(unit).items():
+                cells[cell] = cells.get(cell, 0.0) + weight
+        return cells
+
+    def add_record(self, record_id: str, answers: list[tuple[str, Any]], *, responses: int) -> None:
+        """The record's submitted answers to this question, as (labeler, value)."""
+        values = [value for _, value in answers]
+        self.metrics.add_record(values, responses=responses)
+        if self.counts_answers:
+            self._count(values)
+        if self.distance is None or len(answers) < 2:
+            return
+        cells = self._cells(values)
+        if not cells:
+            return
+        row = self.pairable_records
+        self.pairable_records += 1
+        for cell, weight in cells.items():
+            self.totals[cell] += weight
+            self.rows.append(row)
+            self.cols.append(self.cell_index.setdefault(cell, len(self.cell_index)))
+            self.weights.append(weight)
+        pairable = sum(cells.values())
+        score = sum(weight * self.distance(c, k) for (c, k), weight in cells.items()) / pairable
+        if score > 0:
+            entry = (score, record_id)
+            if len(self.disputed) < DISPUTED:
+                heapq.heappush(self.disputed, entry)
+            elif entry > self.disputed[0]:
+                heapq.heapreplace(self.disputed, entry)
+        for i, (labeler, _) in enumerate(answers):
+            self.compared[labeler] += 1
+            change = self.without.setdefault(labeler, defaultdict(float))
+            _add_cells(change, cells, -1.0)
+            _add_cells(change, self._cells(values[:i] + values[i + 1 :]))
+
+    def _count(self, values: list[Any]) -> None:
+        for value in values:
+            if self.kind.ranks_options and isinstance(value, list):
+                for item in value:
+                    if isinstance(item, dict) and "rank" in item:
+                        self.ranks[str(item["value"])][str(item["rank"])] += 1
+            elif isinstance(value, list):
+                self.distribution.update(str(label) for label in value)
+            elif value is not None:
+                self.distribution[str(value)] += 1
+
+    def bootstrap(self, *, rounds: int, seed: int) -> dict[str, Any] | None:
+        if self.measure is None or self.pairable_records < 2 or rounds <= 0:
+            return None
+        records = self.pairable_records
+        matrix = sparse.csr_matrix(
+            (
+                np.frombuffer(self.weights),
+                (np.frombuffer(self.rows, dtype=np.int32), np.frombuffer(self.cols, dtype=np.int32)),
+            ),
+            shape=(records, len(self.cell_index)),
+        )
+        cells = list(self.cell_index)
+        rng = np.random.default_rng(seed)
+        alphas = []
+        for _ in range(rounds):
+            drawn = np.bincount(rng.integers(0, records, records), minlength=records).astype(float)
+            totals = matrix.T @ drawn
+            value = _alpha(self.measure.level, {cell: totals[i] for i, cell in enumerate(cells) if totals[i]})
+            if value is not None:
+                alphas.append(value)
+        if not alphas:
+            return None
+        tail = (1 - CONFIDENCE) / 2 * 100
+        low, high = np.percentile(alphas, [tail, 100 - tail])
+        return {
+            "low": _round(low),
+            "high": _round(high),
+            "confidence": CONFIDENCE,
+            "rounds": rounds,
+            "seed": seed,
+            "resampled": "records",
+        }
+
+    def alpha_without(self, labeler: str) -> float | None:
+        if self.measure is None:
+            return None
+        cells = dict(self.totals)
+        for cell, weight in self.without.get(labeler, {}).items():
+            cells[cell] = cells.get(cell, 0.0) + weight
+        return _alpha(self.measure.level, {cell: w for cell, w in cells.items() if w > 1e-9})
+
+    def report(self, *, rounds: int, seed: int) -> dict[str, Any]:
+        report = self.metrics.report()
+        if self.kind.ranks_options:
+            report["distribution"] = {option: dict(sorted(self.ranks[str(option)].items())) for option in self.options}
+        elif self.counts_answers:
+            known = [str(option) for option in self.options]
+            extra = sorted(set(self.distribution) - set(known))
+            report["distribution"] = {key: self.distribution[key] for key in [*known, *extra]}
+        else:
+            report["distribution"] = None
+        report["agreement_interval"] = self.bootstrap(rounds=rounds, seed=seed)
+        report["disputed"] = [
+            {"record_id": record_id, "disagreement": _round(score)}
+            for score, record_id in sorted(self.disputed, reverse=True)
+        ]
+        return report
+
+
+class Dashboard:
+    """The whole dashboard of one dataset, fed record by record."""
+
+    def __init__(
+        self,
+        questions: Iterable[Any],
+        *,
+        min_submitted: int,
+        leaderboard: Plan | None = None,
+        now: datetime,
+    ) -> None:
+        self.questions = [
+            _QuestionDashboard(q.name, q.type, [o["value"] for o in q.settings.get("options", [])]) for q in questions
+        ]
+        self.written = {q.name for q in self.questions if q.kind.writes_text}
+        self.min_submitted = max(1, min_submitted)
+        self.board = Leaderboard(leaderboard) if leaderboard is not None else None
+        self.now = now
+        self.labelers: dict[str, _Labeler] = defaultdict(_Labeler)
+        self.submitted_per_day: Counter[date] = Counter()
+        self.completed_per_day: Counter[date] = Counter()
+
+    def add_record(
+        self,
+        record_id: str,
+        record_status: str,
+        responses: list[ResponseRow],
+        models: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Every response of one record; `models`: field -> model (the leaderboard's)."""
+        submitted = [r for r in responses if r.status == "submitted"]
+        for response in responses:
+            labeler = self.labelers[response.user_id]
+            labeler.counts[response.status] += 1
+            labeler.time_spent += response.time_spent_seconds or 0.0
+        times = []
+        for response in submitted:
+            labeler = self.labelers[response.user_id]
+            if response.submitted_at is not None:
+                day = response.submitted_at.date()
+                labeler.per_day[day] += 1
+                self.submitted_per_day[day] += 1
+                times.append(response.submitted_at)
+            if response.time_spent_seconds is not None:
+                labeler.seconds.append(response.time_spent_seconds)
+            for name in self.written:
+                if name in response.values:
+                    labeler.written += 1
+                    labeler.pasted += name in response.pasted
+            if self.board is not None and models is not None:
+                self.board.add_response(response.values, models)
+        if record_status == "completed" and times:
+            times.sort()
+            self.completed_per_day[times[min(self.min_submitted, len(times)) - 1].date()] += 1
+        for question in self.questions:
+            answers = [(r.user_id, r.values[question.name]["value"]) for r in submitted if question.name in r.values]
+            question.add_record(record_id, answers, responses=len(submitted))
+
+    # The report ----------------------------------------------------------------------
+
+    def _progress(self, records: Mapping[str, int]) -> dict[str, Any]:
+        days = sorted(set(self.submitted_per_day) | set(self.completed_per_day))
+        active = sorted(self.completed_per_day)[-PACE_DAYS:]
+        pace = sum(self.completed_per_day[day] for day in active) / len(active) if active else None
+        remaining = records["total"] - records["completed"]
+        eta_days = remaining / pace if pace else None
+        return {
+            "per_day": [
+                {
+                    "day": day.isoformat(),
+                    "submitted": self.submitted_per_day[day],
+                    "completed": self.completed_per_day[day],
+                }
+                for day in days
+            ],
+            "pace_per_day": _round(pace),
+            "pace_days": len(active),
+            "remaining": remaining,
+            "eta_days": _round(eta_days),
+            "eta_date": (
+                (self.now + timedelta(days=eta_days)).date().isoformat()
+                if eta_days is not None and not math.isinf(eta_days)
+                else None
+            ),
+        }
+
+    def _labeler(self, user_id: str, username: str, gold: Mapping[str, float]) -> dict[str, Any]:
+        stats = self.labelers[user_id]
+        seconds = stats.seconds
+        submitted = stats.counts["submitted"]
+        edges = [*SECONDS_BINS, None]
+        counts = np.histogram(np.frombuffer(seconds) if seconds else [], bins=[*SECONDS_BINS, math.inf])[0]
+        row: dict[str, Any] = {
+            "user_id": user_id,
+            "username": username,
+            **{status: stats.counts[status] for status in STATUSES},
+            "time_spent_seconds": round(stats.time_spent, 3),
+            "seconds_per_submission": round(stats.time_spent / submitted, 3)
+            if stats.time_spent and submitted
+            else None,
+            "seconds_per_record": {
+                "median": _round(median(seconds)) if seconds else None,
+                "histogram": [
+                    {"low": low, "high": high, "count": int(n)}
+                    for low, high, n in zip(edges[:-1], edges[1:], counts, strict=True)
+                ],
+            },
+            "submitted_per_day": [{"day": day.isoformat(), "count": n} for day, n in sorted(stats.per_day.items())],
+            "written_answers": stats.written,
+            "paste_rate": _round(stats.pasted / stats.written) if stats.written else None,
+            "agreement": [
+                {
+                    "question": question.name,
+                    "level": question.measure.level,
+                    "records": question.compared[user_id],
+                    "alpha": (question.metrics.report()["agreement"] or {}).get("value"),
+                    "alpha_without": _round(question.alpha_without(user_id)),
+                }
+                for question in self.questions
+                if question.measure is not None and question.compared[user_id]
+            ],
+        }
+        # The gold checks' accuracy, where they give one: absent means not measured.
+        if user_id in gold:
+            row["gold_accuracy"] = gold[user_id]
+        return row
+
+    def report(
+        self,
+        *,
+        records: Mapping[str, int],
+        usernames: Mapping[str, str],
+        gold_accuracy: Mapping[str, float] | None = None,
+        leaderboard_models: Mapping[str, str] | None = None,
+        rounds: int = BOOTSTRAP_ROUNDS,
+        seed: int = BOOTSTRAP_SEED,
+    ) -> dict[str, Any]:
+        """The payload: `records` (total and completed), `usernames` by user id, and
+        per-labeler gold accuracy where the gold checks measured it."""
+        gold = gold_accuracy or {}
+        labelers = sorted(self.labelers, key=lambda user_id: usernames.get(user_id, user_id))
+        annotators = [self._labeler(user_id, usernames.get(user_id, user_id), gold) for user_id in labelers]
+        return {
+            "records": {**records, "pending": records["total"] - records["completed"]},
+            "responses": {status: sum(row[status] for row in annotators) for status in STATUSES},
+            "progress": self._progress(records),
+            "questions": [question.report(rounds=rounds, seed=seed) for question in self.questions],
+            "annotators": annotators,
+            "leaderboard": (
+                {"leaderboard_models": dict(leaderboard_models or {}), **self.board.report(rounds=rounds, seed=seed)}
+                if self.board is not None
+                else None
+            ),
+        }
+
+
+# Streaming a dataset in ----------------------------------------------------------
+
+ProgressCallback = Callable[[int, int], None]  # (responses read, responses in the dataset)
+METRICS_CHUNK = 2000
+
+
+def gold_accuracy_by_labeler(dataset: Dataset) -> dict[str, float]:
+    """Each labeler's accuracy on the dataset's gold records, by user id: the gold
+    checks' selector goes here. None are measured yet, so none are reported (absent
+    means absent; never a made-up number)."""
+    return {}
+
+
+def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """The quality dashboard of a dataset, for its managers (`feedback.dashboard`):
+    progress per day and the ETA, agreement per question with a bootstrap interval,
+    answer distributions and the most disputed records, per-labeler counts, time,
+    paste rate and alpha without them, and the leaderboard where the dataset names its
+    models. Every response is streamed once, ordered by record, `METRICS_CHUNK` rows at
+    a time (values, not model instances), so memory stays flat; five queries.
+    `on_progress` is called every chunk with (responses read, responses in the dataset)."""
+    slots = dict(dataset.leaderboard_models or {})
+    questions = list(dataset.questions.all())
+    dashboard = Dashboard(
+        questions,
+        min_submitted=dataset.min_submitted,
+        leaderboard=plan_for(questions, list(slots)) if slots else None,
+        now=timezone.now(),
+    )
+    responses = Response.objects.filter(record__dataset=dataset)
+    total = responses.count() if on_progress is not None else 0
+    columns = ["record_id", "record__status", "user_id", "status", "values", "time_spent_seconds", "submitted_at"]
+    columns += ["context", *(["record__metadata"] if slots else [])]
+    rows = responses.order_by("record_id").values_list(*columns).iterator(chunk_size=METRICS_CHUNK)
+    done = 0
+    for record_id, group in groupby(rows, key=itemgetter(0)):
+        group = list(group)
+        metadata = (group[0][8] or {}) if slots else None
+        dashboard.add_record(
+            str(record_id),
+            group[0][1],
+            [
+                ResponseRow(
+                    user_id=str(row[2]),
+                    status=row[3],
+                    values=row[4] or {},
+                    time_spent_seconds=row[5],
+                    submitted_at=row[6],
+                    pasted=(row[7] or {}).get("pasted") or (),
+                )
+                for row in group
+            ],
+            models={name: metadata.get(key) for name, key in slots.items()} if metadata is not None else None,
+        )
+        if on_progress is not None and (done + len(group)) // METRICS_CHUNK > done // METRICS_CHUNK:
+            on_progress(done + len(group), total)
+        done += len(group)
+    records = dataset.records.aggregate(
+        total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
+    )
+    usernames = {
+        str(pk): username
+        for pk, username in User.objects.filter(pk__in=list(dashboard.labelers)).values_list("pk", "username")
+    }
+    return dashboard.report(
+        records=records,
+        usernames=usernames,
+        gold_accuracy=gold_accuracy_by_labeler(dataset),
+        leaderboard_models=slots,
+    )

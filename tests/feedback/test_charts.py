@@ -1,0 +1,28 @@
+"""The dashboard's charts: matplotlib SVG from a computed payload, inert text."""
+
+from __future__ import annotations
+
+from feedback import charts
+from feedback.selectors import dataset_metrics
+from feedback.services.responses import response_submit
+from tests.builders import add_records, comparison_dataset, full_answer
+
+
+def test_charts_are_inline_svg_with_text_as_paths(people):
+    dataset = comparison_dataset(people.workspace_a, min_submitted=2)
+    first, second = add_records(dataset, 2)
+    for record, quality in ((first, 4), (second, 2)):
+        response_submit(record=record, user=people.labeler_a1, values=full_answer(quality={"value": quality}))
+        response_submit(record=record, user=people.labeler_a2, values=full_answer(quality={"value": 5}))
+    people.labeler_a2.username = "<script>alert(1)</script>"
+    people.labeler_a2.save()
+
+    rendered = charts.render_all(dataset_metrics(dataset))
+
+    assert {"progress", "throughput", "agreement", "distribution:quality", "distribution:ranking"} <= set(rendered)
+    assert "leaderboard" not in rendered  # the dataset names no models
+    for svg in rendered.values():
+        assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+        assert "<script" not in svg and "<text" not in svg  # names are drawn as paths
+    # The same payload draws the same file (stable ids: cacheable, comparable).
+    assert charts.render_all(dataset_metrics(dataset))["distribution:quality"] == rendered["distribution:quality"]
