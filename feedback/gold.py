@@ -19,11 +19,12 @@ business (`feedback.distribution`); this module only reads answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+from django.db.models import F, OuterRef, Q, Subquery
 
 from feedback.models import Dataset, GoldPauseLift, Response, ResponseStatus
 from feedback.questions import QuestionLike, grade_gold
@@ -77,40 +78,41 @@ class _Tally:
         return self.graded >= dataset.gold_min_answers and accuracy is not None and accuracy < dataset.gold_threshold
 
 
-def _graded(questions: Sequence[QuestionLike], rows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
-    """(user id, username, submitted at, correct) for every graded row of (user id,
-    username, submitted at, values, expected)."""
-    for user_id, username, submitted_at, values, expected in rows:
-        correct = grade_gold(questions, values or {}, expected or {})
-        if correct is not None:
-            yield user_id, username, submitted_at, correct
-
-
 def _gold_answers(dataset: Dataset) -> Any:
     return Response.objects.filter(
         record__dataset=dataset, record__gold__isnull=False, status=ResponseStatus.SUBMITTED
     ).order_by()
 
 
-def _lifts(dataset: Dataset, user: Any = None) -> Mapping[Any, datetime]:
-    lifts = GoldPauseLift.objects.filter(dataset=dataset)
-    if user is not None:
-        lifts = lifts.filter(user=user)
-    return dict(lifts.values_list("user_id", "lifted_at"))
+def _lifted_at() -> Subquery:
+    """The answer's labeler's last pause lift on its dataset (null: never lifted)."""
+    lifts = GoldPauseLift.objects.filter(dataset=OuterRef("record__dataset"), user=OuterRef("user"))
+    return Subquery(lifts.values("lifted_at")[:1])
 
 
-def gold_report(dataset: Dataset) -> GoldReport:
-    """Every labeler's gold standing on `dataset`, by username (four queries)."""
-    questions = list(dataset.questions.all())
-    lifts = _lifts(dataset)
+def gold_report(
+    dataset: Dataset, *, questions: Sequence[QuestionLike] | None = None, gold_records: int | None = None
+) -> GoldReport:
+    """Every labeler's gold standing on `dataset`, by username: one query (two more
+    unless the caller has the dataset's questions and its number of gold records)."""
+    if questions is None:
+        questions = list(dataset.questions.all())
+    if gold_records is None:
+        gold_records = dataset.records.filter(gold__isnull=False).count()
     overall: dict[Any, _Tally] = {}
     since_lift: dict[Any, _Tally] = {}
     names: dict[Any, str] = {}
-    rows = _gold_answers(dataset).values_list("user_id", "user__username", "submitted_at", "values", "record__gold")
-    for user_id, username, submitted_at, correct in _graded(questions, rows.iterator(chunk_size=2000)):
+    rows = (
+        _gold_answers(dataset)
+        .annotate(lifted_at=_lifted_at())
+        .values_list("user_id", "user__username", "submitted_at", "lifted_at", "values", "record__gold")
+    )
+    for user_id, username, submitted_at, lifted_at, values, expected in rows.iterator(chunk_size=2000):
+        correct = grade_gold(questions, values or {}, expected or {})
+        if correct is None:
+            continue
         names[user_id] = username
         overall.setdefault(user_id, _Tally()).add(correct)
-        lifted_at = lifts.get(user_id)
         if lifted_at is None or (submitted_at is not None and submitted_at > lifted_at):
             since_lift.setdefault(user_id, _Tally()).add(correct)
     labelers = [
@@ -126,7 +128,7 @@ def gold_report(dataset: Dataset) -> GoldReport:
         for user_id, tally in sorted(overall.items(), key=lambda item: names[item[0]])
     ]
     return GoldReport(
-        gold_records=dataset.records.filter(gold__isnull=False).count(),
+        gold_records=gold_records,
         rate=dataset.gold_rate,
         threshold=dataset.gold_threshold,
         min_answers=dataset.gold_min_answers,
@@ -140,14 +142,15 @@ def is_paused(dataset: Dataset, user: Any) -> bool:
     gold answers. No query unless the dataset pauses flagged labelers."""
     if not dataset.gold_pause_flagged:
         return False
-    answers = _gold_answers(dataset).filter(user=user)
-    lifted_at = _lifts(dataset, user).get(user.pk)
-    if lifted_at is not None:
-        answers = answers.filter(submitted_at__gt=lifted_at)
-    rows = list(answers.values_list("user_id", "user_id", "submitted_at", "values", "record__gold"))
+    answers = _gold_answers(dataset).filter(user=user).annotate(lifted_at=_lifted_at())
+    since_lift = answers.filter(Q(lifted_at__isnull=True) | Q(submitted_at__gt=F("lifted_at")))
+    rows = list(since_lift.values_list("values", "record__gold"))
     if len(rows) < dataset.gold_min_answers:
         return False  # too few to flag, graded or not: no need to read the questions
+    questions = list(dataset.questions.all())
     tally = _Tally()
-    for *_, correct in _graded(list(dataset.questions.all()), rows):
-        tally.add(correct)
+    for values, expected in rows:
+        correct = grade_gold(questions, values or {}, expected or {})
+        if correct is not None:
+            tally.add(correct)
     return tally.flagged(dataset)

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
 
+from feedback import gold
 from feedback.leaderboard import Leaderboard, plan_for
 from feedback.metrics import QuestionMetrics
 from feedback.models import (
@@ -128,14 +129,15 @@ def recent_deliveries(webhook: Webhook, limit: int = 20) -> list[WebhookDelivery
 
 def dataset_metrics(dataset: Dataset) -> dict[str, Any]:
     """Progress, agreement per question, unified-answer distributions and per-annotator
-    counts and time of a dataset, for its managers (`feedback.metrics`). Submitted
-    responses are streamed record by record, so memory stays flat; five queries."""
-    questions = [
-        QuestionMetrics(q.name, q.type, [o["value"] for o in q.settings.get("options", [])])
-        for q in dataset.questions.all()
-    ]
+    counts and time of a dataset, for its managers (`feedback.metrics`), and the gold
+    report (`feedback.gold`). Agreement and unified answers leave gold records out:
+    every labeler answers them, against a known answer, so they would weigh the
+    agreement towards the easy, checked cases. Submitted responses are streamed record
+    by record, so memory stays flat; six queries."""
+    schema = list(dataset.questions.all())
+    questions = [QuestionMetrics(q.name, q.type, [o["value"] for o in q.settings.get("options", [])]) for q in schema]
     submitted = (
-        Response.objects.filter(record__dataset=dataset, status=ResponseStatus.SUBMITTED)
+        Response.objects.filter(record__dataset=dataset, record__gold__isnull=True, status=ResponseStatus.SUBMITTED)
         .order_by("record_id")
         .values_list("record_id", "values")
     )
@@ -146,8 +148,11 @@ def dataset_metrics(dataset: Dataset) -> dict[str, Any]:
                 [a[question.name]["value"] for a in answers if question.name in a], responses=len(answers)
             )
     records = dataset.records.aggregate(
-        total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
+        total=Count("id"),
+        completed=Count("id", filter=Q(status=RecordStatus.COMPLETED)),
+        gold=Count("id", filter=Q(gold__isnull=False)),
     )
+    gold_records = records.pop("gold")
     by_status = {status: Count("id", filter=Q(status=status)) for status in ResponseStatus.values}
     annotators = list(
         Response.objects.filter(record__dataset=dataset)
@@ -173,7 +178,19 @@ def dataset_metrics(dataset: Dataset) -> dict[str, Any]:
             }
             for row in annotators
         ],
+        "gold": gold.gold_report(dataset, questions=schema, gold_records=gold_records).as_dict(),
     }
+
+
+def dataset_gold_report(dataset: Dataset) -> gold.GoldReport:
+    """Each labeler's accuracy on the dataset's gold records, flagged and paused
+    (`feedback.gold.GoldReport`, a plain dataclass; `as_dict()` for JSON)."""
+    return gold.gold_report(dataset)
+
+
+def gold_paused(dataset: Dataset, user: Any) -> bool:
+    """Whether `user` is paused on `dataset` for review of their gold answers."""
+    return gold.is_paused(dataset, user)
 
 
 def dataset_leaderboard(dataset: Dataset) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def record_gold_set(*, record: Record, values: Any) -> Record:
 @transaction.atomic
 def record_gold_clear(*, record: Record) -> Record:
     """Make `record` an ordinary record again; answers already given to it stay, ungraded."""
-    Record.objects.filter(pk=record.pk).update(gold=None, updated_at=timezone.now())
+    Record.objects.filter(pk=record.pk, gold__isnull=False).update(gold=None, updated_at=timezone.now())
     record.refresh_from_db()
     return record
 
