@@ -107,7 +107,8 @@ def dataset_next(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
 @require_GET
 def dataset_done(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     dataset = _annotatable_dataset(request.user, dataset_id)
-    return render(request, "feedback/done.html", {"dataset": dataset})
+    paused = selectors.gold_paused(dataset, request.user)
+    return render(request, "feedback/done.html", {"dataset": dataset, "paused": paused})
 
 
 def _rendered_fields(dataset: Dataset, record: Record) -> list[dict[str, Any]]:
