@@ -57,6 +57,7 @@ from scipy import sparse
 
 from accounts.models import User
 from feedback.agreement import Agreement, Measure, unit_coincidences
+from feedback.gold import GoldReport, gold_report
 from feedback.leaderboard import Leaderboard, Plan, plan_for
 from feedback.metrics import QuestionMetrics
 from feedback.models import Dataset, RecordStatus, Response
@@ -408,11 +409,10 @@ ProgressCallback = Callable[[int, int], None]  # (responses read, responses in t
 METRICS_CHUNK = 2000
 
 
-def gold_accuracy_by_labeler(dataset: Dataset) -> dict[str, float]:
-    """Each labeler's accuracy on the dataset's gold records, by user id: the gold
-    checks' selector goes here. None are measured yet, so none are reported (absent
-    means absent; never a made-up number)."""
-    return {}
+def gold_accuracy_by_labeler(report: GoldReport) -> dict[str, float]:
+    """Each labeler's accuracy on the dataset's gold records, by user id, where the gold
+    checks graded at least one of their answers (absent means not measured)."""
+    return {str(labeler.user_id): labeler.accuracy for labeler in report.labelers if labeler.accuracy is not None}
 
 
 def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
@@ -431,7 +431,10 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
         leaderboard=plan_for(questions, list(slots)) if slots else None,
         now=timezone.now(),
     )
-    responses = Response.objects.filter(record__dataset=dataset)
+    # Gold records are left out of everything but the gold report: every labeler answers
+    # them, against a known answer, so they would weigh agreement and progress towards
+    # the easy, checked cases.
+    responses = Response.objects.filter(record__dataset=dataset, record__gold__isnull=True)
     total = responses.count() if on_progress is not None else 0
     columns = ["record_id", "record__status", "user_id", "status", "values", "time_spent_seconds", "submitted_at"]
     columns += ["context", *(["record__metadata"] if slots else [])]
@@ -459,16 +462,18 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
         if on_progress is not None and (done + len(group)) // METRICS_CHUNK > done // METRICS_CHUNK:
             on_progress(done + len(group), total)
         done += len(group)
-    records = dataset.records.aggregate(
+    records = dataset.records.filter(gold__isnull=True).aggregate(
         total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
     )
     usernames = {
         str(pk): username
         for pk, username in User.objects.filter(pk__in=list(dashboard.labelers)).values_list("pk", "username")
     }
-    return dashboard.report(
+    gold = gold_report(dataset, questions=questions)
+    report = dashboard.report(
         records=records,
         usernames=usernames,
-        gold_accuracy=gold_accuracy_by_labeler(dataset),
+        gold_accuracy=gold_accuracy_by_labeler(gold),
         leaderboard_models=slots,
     )
+    return {**report, "gold": gold.as_dict()}

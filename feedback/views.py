@@ -110,7 +110,8 @@ def dataset_next(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
 @require_GET
 def dataset_done(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     dataset = _annotatable_dataset(request.user, dataset_id)
-    return render(request, "feedback/done.html", {"dataset": dataset})
+    paused = selectors.gold_paused(dataset, request.user)
+    return render(request, "feedback/done.html", {"dataset": dataset, "paused": paused})
 
 
 def _rendered_fields(dataset: Dataset, record: Record) -> list[dict[str, Any]]:
@@ -404,13 +405,14 @@ def review_queue(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
 
 
 def _gold_accuracies(dataset: Dataset, users: list[Any]) -> dict[Any, Any]:
-    """The slot for each labeler's gold accuracy: `selectors.gold_accuracy(dataset=,
-    users=)` ({user id: accuracy in [0, 1] or None}), built separately; until it exists
-    nothing is shown (never a made-up number)."""
-    gold_accuracy = getattr(selectors, "gold_accuracy", None)
-    if gold_accuracy is None or not users:
+    """Each answering labeler's standing on the dataset's gold records
+    (`feedback.gold.LabelerGold`: accuracy and how many graded answers it rests on),
+    for those the gold checks graded."""
+    if not users:
         return {}
-    return dict(gold_accuracy(dataset=dataset, users=users))
+    wanted = {user.pk for user in users}
+    report = selectors.dataset_gold_report(dataset)
+    return {labeler.user_id: labeler for labeler in report.labelers if labeler.user_id in wanted and labeler.graded}
 
 
 @login_required

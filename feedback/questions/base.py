@@ -20,7 +20,9 @@ provides, grouped by who calls them:
 * exports (`feedback.services.exports`, `feedback.exports.layouts`): the capabilities
   `writes_text`, `rates`, `ranks_options`, `chooses_labels`, `chooses_one`;
 * dataset schema rules (`feedback.services.datasets`): `marks_field`,
-  `options_frozen_once_answered`.
+  `options_frozen_once_answered`;
+* gold checks (`feedback.gold`): `gold_match`, whether an answer matches a gold
+  record's expected one (None: the type is not graded).
 
 Every function here is pure (no database access) so that it can be property-tested.
 """
@@ -187,7 +189,14 @@ class QuestionKind:
     """
 
     # Methods every type overrides.
-    HOOKS: ClassVar[tuple[str, ...]] = ("clean_settings", "clean_value", "read_form", "value_from_cell", "disagreement")
+    HOOKS: ClassVar[tuple[str, ...]] = (
+        "clean_settings",
+        "clean_value",
+        "read_form",
+        "value_from_cell",
+        "disagreement",
+        "gold_match",
+    )
     # Attributes every type sets, even to None or ().
     DECISIONS: ClassVar[tuple[str, ...]] = ("type", "agreements", "unification", "number_keys")
 
@@ -298,6 +307,13 @@ class QuestionKind:
     def display(self, value: Any) -> str:
         """An answer as one line of text, to set answers side by side (the review page)."""
         return str(value)
+
+    # Gold checks -----------------------------------------------------------------------
+
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        """Whether a cleaned answer matches a gold record's cleaned expected answer; None
+        when answers of this type are not graded (free text, spans)."""
+        raise NotImplementedError  # every registered kind overrides it
 
     def _json_cell(self, text: str) -> Any:
         return json_cell(text, f"a {self.type} value")

@@ -70,6 +70,9 @@ class MultiLabelSelectionKind(LabelSelectionKind):
         # One label needs no JSON; several come as a JSON list.
         return self._json_cell(text) if text.lstrip().startswith("[") else [text]
 
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        return set(answer) == set(expected)  # the same set of labels, in any order
+
     def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         chosen = [frozenset(answer) for answer in answers]
         if unit == RECORD:

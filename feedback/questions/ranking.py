@@ -151,6 +151,10 @@ class RankingKind(QuestionKind):
     def value_from_cell(self, text: str) -> Any:
         return self._json_cell(text)
 
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        # The same order: every option at the expected rank (ties included).
+        return _as_ranks(answer) == _as_ranks(expected)
+
     def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         rankings = [_as_ranks(answer) for answer in answers]
         if unit == RECORD:

@@ -104,3 +104,6 @@ class SpanKind(QuestionKind):
 
     def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
         return None  # spans would need aligning first: never disputed automatically
+
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        return None  # spans need alignment (a boundary a character off is not wrong): not graded

@@ -45,3 +45,6 @@ class TextKind(QuestionKind):
 
     def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
         return None  # written answers differ by nature: never disputed automatically
+
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        return None  # free text has no one right answer to compare with
