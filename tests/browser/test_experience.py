@@ -1,0 +1,51 @@
+"""The labeler's experience (#13): what a person sees and reads, in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from feedback.services import datasets as services
+from feedback.services.records import records_bulk_upsert
+from tests.browser.conftest import log_in
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, WorkspaceFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def workspace():
+    workspace = WorkspaceFactory(name="experience-ws")
+    MembershipFactory(workspace=workspace, user=UserFactory(username="ana"))
+    return workspace
+
+
+def plain_dataset(workspace, fields: dict, *, name: str = "plain"):
+    """A published dataset of plain-text (and a chat) fields with one rating question."""
+    dataset = services.dataset_create(workspace=workspace, name=name)
+    for field_name, value in fields.items():
+        services.field_create(dataset=dataset, name=field_name, type="chat" if isinstance(value, list) else "text")
+    services.question_create(
+        dataset=dataset, name="quality", type="rating", settings={"options": [{"value": v} for v in range(1, 6)]}
+    )
+    dataset = services.dataset_publish(dataset=dataset)
+    records_bulk_upsert(dataset=dataset, items=[{"external_id": "r1", "fields": fields}])
+    return dataset
+
+
+def test_plain_text_fields_read_as_written(page: Page, live_server, workspace):
+    dataset = plain_dataset(
+        workspace,
+        {
+            "system": "Coding assistant…\nSecond line",
+            "context": "<b>ctx</b> & Q&A",
+            "chat": [{"role": "user", "content": "<i>hi</i> & bye"}],
+        },
+    )
+    log_in(page, live_server.url, "ana", PASSWORD)
+    page.goto(f"{live_server.url}/datasets/{dataset.pk}/next")
+    expect(page.locator('[data-field="system"] br')).to_have_count(1)  # the line break stays a break
+    assert page.locator('[data-field="system"]').inner_text().strip() == "Coding assistant…\nSecond line"
+    expect(page.locator('[data-field="context"]')).to_have_text("<b>ctx</b> & Q&A")
+    expect(page.locator(".chat .message")).to_contain_text("<i>hi</i> & bye")
+    assert page.locator(".record b, .record i").count() == 0  # shown as text, never as tags
