@@ -7,6 +7,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from django.utils.text import get_text_list
+
 from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Measure
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
@@ -103,9 +105,11 @@ class RankingKind(QuestionKind):
         duplicates = sorted({option for option in options_given if options_given.count(option) > 1})
         if duplicates:
             raise InvalidData.at((), f"each option must be ranked once; repeated: {duplicates}")
-        missing = [option for option in allowed if option not in options_given]
+        missing = [option for option in settings.get("options", []) if option["value"] not in options_given]
         if missing and not partial:
-            raise InvalidData.at((), f"every option must be ranked; missing: {missing}")
+            # Said with the options' titles, as the labeler sees them (the API says it too).
+            titles = get_text_list([option.get("text") or option["value"] for option in missing], "and")
+            raise InvalidData.at((), f"Rank every response: {titles} {'is' if len(missing) == 1 else 'are'} missing.")
         ranks = [rank for _, rank in items]
         if not settings.get("allow_ties", True) and len(set(ranks)) != len(ranks):
             raise InvalidData.at((), "this question does not allow ties: give each option its own rank")

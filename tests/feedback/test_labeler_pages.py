@@ -119,6 +119,15 @@ def test_drafts_are_held_and_discard_can_be_undone(people, dataset):
     assert restored.status == ResponseStatus.DRAFT and restored.values == {"quality": {"value": 2}}
 
 
+def test_an_unranked_option_is_named_by_its_title_in_a_sentence(people, dataset):
+    form = answer()
+    del form["ranking.response-1"], form["ranking.response-3"]
+    page = login(people.labeler_a1).post(record_url(dataset, Record.objects.get(external_id="rec-0")), form)
+    ranking = re.search(r'id="question-ranking".*?</fieldset>', page.text, re.S).group(0)
+    assert page.status_code == 400
+    assert "Rank every response: Response 1 and Response 3 are missing." in ranking
+
+
 def test_a_double_post_stores_one_response(people, dataset):
     client = login(people.labeler_a1)
     record = Record.objects.get(external_id="rec-0")
