@@ -32,6 +32,11 @@ def record_url(dataset, record) -> str:
     return f"/datasets/{dataset.pk}/records/{record.pk}"
 
 
+def page_text(response) -> str:
+    """The page's words with tags and runs of white space as single spaces."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
+
+
 def answer(action: str = "submit", **overrides) -> dict:
     form = {
         "action": action,
@@ -66,6 +71,21 @@ def test_login_by_email_home_and_next(people, dataset):
         'name="action"',
     ):
         assert name in page.text
+
+
+def test_home_counts_read_in_the_singular_and_the_plural(people, dataset):
+    from feedback.services.responses import response_save_draft
+
+    records = list(Record.objects.filter(dataset=dataset).order_by("external_id"))
+    response_save_draft(record=records[0], user=people.labeler_a1, values={"quality": {"value": 2}})
+    client = login(people.labeler_a1)
+    text = page_text(client.get("/"))
+    assert "1 draft ·" in text and "0 submitted" in text and "2 left for you" in text
+    assert "1 drafts" not in text and "0 of 3 records completed" in text
+    response_submit(record=records[1], user=people.labeler_a1, values=full_answer())
+    response_save_draft(record=records[2], user=people.labeler_a1, values={"quality": {"value": 2}})
+    text = page_text(client.get("/"))
+    assert "2 drafts ·" in text and "1 of 3 records completed" in text
 
 
 def test_submit_stores_the_response_and_moves_on(people, dataset):
