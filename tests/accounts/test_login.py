@@ -26,6 +26,12 @@ def test_signup_is_closed_unless_switched_on(db):
         assert 'name="username"' in Client().get("/accounts/signup/").text
 
 
+def test_the_login_page_offers_sign_up_only_when_it_is_open(db):
+    assert "/accounts/signup/" not in Client().get("/accounts/login/").text
+    with override_settings(FEEDLOOP_SIGNUP_OPEN=True):
+        assert 'href="/accounts/signup/"' in Client().get("/accounts/login/").text
+
+
 def test_password_reset_sends_a_mail(people, mailoutbox):
     cache.clear()
     response = Client().post("/accounts/password/reset/", {"email": people.labeler_a1.email})
