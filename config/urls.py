@@ -1,6 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.errors import api_not_found
@@ -26,6 +29,9 @@ urlpatterns = [
     path("datasets/<uuid:dataset_id>/records", views.dataset_browse, name="dataset_browse"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>", views.record_page, name="record_page"),
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>/restore", views.record_restore, name="record_restore"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the icon (its
+    # URL looked up per request, since the hashed name exists only after collectstatic).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("feedloop/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -49,3 +49,17 @@ def test_plain_text_fields_read_as_written(page: Page, live_server, workspace):
     expect(page.locator('[data-field="context"]')).to_have_text("<b>ctx</b> & Q&A")
     expect(page.locator(".chat .message")).to_contain_text("<i>hi</i> & bye")
     assert page.locator(".record b, .record i").count() == 0  # shown as text, never as tags
+
+
+def test_every_page_has_an_icon_and_nothing_is_missing(page: Page, live_server, workspace):
+    dataset = plain_dataset(workspace, {"prompt": "Hi"})
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    page.goto(f"{live_server.url}/datasets/{dataset.pk}/next")
+    icon = page.locator('link[rel="icon"]').get_attribute("href")
+    assert icon and page.request.get(f"{live_server.url}{icon}").ok
+    # What browsers ask for on their own, whatever the page links.
+    answer = page.goto(f"{live_server.url}/favicon.ico")
+    assert answer is not None and answer.ok and "svg" in answer.headers["content-type"]
+    assert failed == []
