@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
@@ -6,11 +5,13 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from config.errors import api_not_found
 from feedback import views
 
-# The admin's own login has no throttling: send it through allauth's rate-limited one.
-admin.site.login = secure_admin_login(admin.site.login)
+# The admin's own login has no throttling: send it through allauth's rate-limited one
+# (and a signed-in labeler who is not staff to the site's 403 page).
+admin.site.login = admin_login(admin.site.login)
 admin.site.site_header = "Feedloop administration"
 admin.site.site_title = "Feedloop"
 
