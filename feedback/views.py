@@ -169,10 +169,12 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
             else:
                 problems = []
             if not problems:
+                # A short confirmation on the next page; a discard's carries its Undo.
                 if action == "discard":
-                    messages.info(request, str(record.pk), extra_tags="discarded")
-                elif action == "draft":
-                    messages.success(request, "Draft saved.")
+                    undo = reverse("record_restore", args=[dataset.pk, record.pk])
+                    messages.info(request, undo, extra_tags="discarded")
+                else:
+                    messages.success(request, "Response submitted." if action == "submit" else "Draft saved.")
                 return see_other(reverse("dataset_next", args=[dataset.pk]))
         posted, status = values, 400
     context = {
@@ -222,6 +224,7 @@ def record_restore(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> H
     record = get_object_or_404(Record, dataset=dataset, pk=record_id)
     response = get_object_or_404(Response, record=record, user=request.user, status=ResponseStatus.DISCARDED)
     response_save(record=record, user=request.user, values=response.values, status=ResponseStatus.DRAFT)
+    messages.success(request, "Discard undone: your answers are back as a draft.")
     return see_other(reverse("record_page", args=[dataset.pk, record.pk]))
 
 

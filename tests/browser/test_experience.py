@@ -63,3 +63,31 @@ def test_every_page_has_an_icon_and_nothing_is_missing(page: Page, live_server, 
     answer = page.goto(f"{live_server.url}/favicon.ico")
     assert answer is not None and answer.ok and "svg" in answer.headers["content-type"]
     assert failed == []
+
+
+def status_messages(page: Page) -> list[str]:
+    return [text.strip() for text in page.get_by_role("status").all_inner_texts()]
+
+
+def test_each_step_is_confirmed_once_on_the_next_page(page: Page, live_server, workspace):
+    dataset = plain_dataset(workspace, {"prompt": "Hi"})
+    records_bulk_upsert(
+        dataset=dataset, items=[{"external_id": f"r{n}", "fields": {"prompt": f"P{n}"}} for n in (2, 3)]
+    )
+    log_in(page, live_server.url, "ana", PASSWORD)
+    assert status_messages(page) == ["Successfully signed in as ana."]  # on the home page
+    page.get_by_role("link", name="Start").click()
+    assert status_messages(page) == []
+    page.get_by_label("3").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("status")).to_have_text("Response submitted.")
+    page.get_by_label("2").check()
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status")).to_have_text("Draft saved.")
+    page.get_by_role("button", name="Discard").click()
+    expect(page.get_by_role("status")).to_contain_text("Record discarded.")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("status")).to_have_text("Discard undone: your answers are back as a draft.")
+    expect(page.get_by_label("2")).to_be_checked()
+    page.reload()
+    assert status_messages(page) == []
