@@ -22,14 +22,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import selectors
-from feedback.errors import InvalidData, Problem
+from feedback.errors import InvalidData, Problem, StaleResponse
 from feedback.forms import ACTIONS, answer_context, question_views, values_from_post
 from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus
+from feedback.questions import kind_of
 from feedback.rendering import markdown_html, plain_html
 from feedback.selectors import datasets_for_user
 from feedback.services.queue import queue_next
 from feedback.services.records import record_write_by_labeler
-from feedback.services.responses import response_discard, response_save
+from feedback.services.responses import response_discard, response_save, response_version
 from workspaces import access
 
 STATUS_FOR_ACTION = {
@@ -145,6 +146,7 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
     response = Response.objects.filter(record=record, user=request.user).first()
     suggestions = {s.question.name: s.value for s in record.suggestions.select_related("question")}
     posted = problems = None
+    conflict: dict[str, Any] | None = None
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -163,12 +165,21 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
                     values=values,
                     time_spent_seconds=_seconds_on_page(request.POST.get("shown", "")),
                     context=context,
+                    # The version the page was shown with: a newer stored answer is not overwritten.
+                    version=request.POST.get("version") or None,
                 )
             except InvalidData as error:
                 problems = error.problems
+            except StaleResponse as stale:
+                response = stale.response
+                conflict = {
+                    "action": action,
+                    "status": response.status,
+                    "answers": _answers_in_words(questions, response),
+                }
             else:
                 problems = []
-            if not problems:
+            if not problems and conflict is None:
                 # A short confirmation on the next page; a discard's carries its Undo.
                 if action == "discard":
                     undo = reverse("record_restore", args=[dataset.pk, record.pk])
@@ -176,10 +187,14 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
                 else:
                     messages.success(request, "Response submitted." if action == "submit" else "Draft saved.")
                 return see_other(reverse("dataset_next", args=[dataset.pk]))
-        posted, status = values, 400
+        posted, status = values, 409 if conflict else 400
     context = {
         "dataset": dataset,
         "record": record,
+        "conflict": conflict,
+        # After an error the form keeps the version it was shown with; after a conflict
+        # it takes the newer one, so that "Replace with mine" writes over it.
+        "version": (conflict is None and request.POST.get("version")) or response_version(response),
         "guidelines": markdown_html(dataset.guidelines) if dataset.guidelines else "",
         "fields": _rendered_fields(dataset, record),
         "metadata": _visible_metadata(request.user, dataset, record),
@@ -200,6 +215,15 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         "others": _others_responses(request.user, dataset, record),
     }
     return render(request, "feedback/record.html", context, status=status)
+
+
+def _answers_in_words(questions: list[Any], response: Response) -> list[tuple[str, str]]:
+    """A stored response's answers as the labeler reads them, in the questions' order."""
+    return [
+        (question.title, kind_of(question.type).display(question, response.values[question.name]["value"]))
+        for question in questions
+        if question.name in response.values
+    ]
 
 
 def _visible_metadata(user: Any, dataset: Dataset, record: Record) -> list[tuple[str, Any]]:

@@ -145,6 +145,11 @@ def _clean_visible_options(raw: Mapping[str, Any], option_count: int, problems: 
     return visible
 
 
+def _option_titles(question: QuestionLike) -> dict[Any, Any]:
+    """Each option's title (its text, else its value), by value."""
+    return {option["value"]: option.get("text") or option["value"] for option in question.settings.get("options", [])}
+
+
 def _number_key(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
@@ -235,6 +240,12 @@ class QuestionKind:
     def form_view(self, question: QuestionLike, value: Any, *, record: Any, post: FormData | None) -> dict[str, Any]:
         """Extra attributes of the form's `QuestionView` that the type's partial reads."""
         return {}
+
+    def display(self, question: QuestionLike, value: Any) -> str:
+        """A stored answer in words, as the labeler reads it: options by their titles."""
+        titles = _option_titles(question)
+        items = value if isinstance(value, list) else [value]
+        return ", ".join(str(titles.get(item, item)) for item in items)
 
     # The response's `context` keys this type notes how answers were given under, with
     # their empty values (every key is always written, so a later save replaces it).

@@ -21,6 +21,7 @@ from feedback.questions.base import (
     _clean_text_options,
     _count,
     _is_int,
+    _option_titles,
     _ordered,
     _short,
 )
@@ -147,6 +148,10 @@ class RankingKind(QuestionKind):
         if isinstance(value, list):
             return {"ranks": {item["value"]: item.get("rank") or position for position, item in enumerate(value, 1)}}
         return {}
+
+    def display(self, question: QuestionLike, value: Any) -> str:
+        titles = _option_titles(question)
+        return ", ".join(f"{item['rank']}. {titles.get(item['value'], item['value'])}" for item in value)
 
     def note_answer(self, question, post, *, shown, context):  # type: ignore[no-untyped-def]
         context["ranking_orders"][question.name] = [option["value"] for option in shown]

@@ -96,5 +96,8 @@ class SpanKind(QuestionKind):
             "span_text": text if isinstance(text, str) else "",
         }
 
+    def display(self, question: QuestionLike, value: Any) -> str:
+        return ", ".join(f"{span['label']} {span['start']}-{span['end']}" for span in value)
+
     def value_from_cell(self, text: str) -> Any:
         return self._json_cell(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from feedback.models import Record, Response
 from feedback.services import datasets as services
 from feedback.services.records import records_bulk_upsert
 from tests.browser.conftest import log_in
@@ -91,3 +92,51 @@ def test_each_step_is_confirmed_once_on_the_next_page(page: Page, live_server, w
     expect(page.get_by_label("2")).to_be_checked()
     page.reload()
     assert status_messages(page) == []
+
+
+def stored_quality(dataset) -> tuple[int, str]:
+    response = Response.objects.get(record__dataset=dataset, record__external_id="r1")
+    return response.values["quality"]["value"], response.status
+
+
+def test_two_tabs_on_one_record_never_overwrite_silently(page: Page, live_server, workspace):
+    dataset = plain_dataset(workspace, {"prompt": "Hi"})
+    record_url = f"{live_server.url}/datasets/{dataset.pk}/records/{Record.objects.get(dataset=dataset).pk}"
+    log_in(page, live_server.url, "ana", PASSWORD)
+    second = page.context.new_page()
+    page.goto(record_url)
+    second.goto(record_url)
+    page.get_by_label("3").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("status")).to_have_text("Response submitted.")
+    second.get_by_label("5").check()
+    second.get_by_role("button", name="Submit").click()
+    alert = second.locator(".conflict")
+    expect(alert).to_contain_text("This record was answered meanwhile")
+    expect(alert.locator("dd")).to_have_text("3")  # the newer, stored answer
+    expect(second.get_by_label("5")).to_be_checked()  # mine is kept in the form
+    assert stored_quality(dataset) == (3, "submitted")
+    second.get_by_role("button", name="Replace with mine").click()
+    expect(second.get_by_role("status")).to_have_text("Response submitted.")
+    assert stored_quality(dataset) == (5, "submitted")
+
+
+def test_back_after_submit_asks_before_replacing(back_cache_page: Page, live_server, workspace):
+    page = back_cache_page
+    dataset = plain_dataset(workspace, {"prompt": "Hi"})
+    records_bulk_upsert(dataset=dataset, items=[{"external_id": "r2", "fields": {"prompt": "P2"}}])
+    log_in(page, live_server.url, "ana", PASSWORD)
+    page.get_by_role("link", name="Start").click()
+    page.get_by_label("3").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".record")).to_contain_text("P2")
+    page.go_back(wait_until="commit")  # a restored page fires no load event
+    expect(page.locator(".record")).to_contain_text("Hi")
+    expect(page.get_by_label("3")).to_be_checked()  # the page as it was left, not as stored now
+    page.get_by_label("4").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".conflict")).to_contain_text("3")
+    assert stored_quality(dataset) == (3, "submitted")
+    page.get_by_role("link", name="Keep theirs").click()
+    expect(page.locator(".record")).to_contain_text("P2")
+    assert stored_quality(dataset) == (3, "submitted")
