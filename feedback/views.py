@@ -27,6 +27,7 @@ from feedback.forms import ACTIONS, answer_context, question_views, values_from_
 from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import kind_of
 from feedback.rendering import markdown_html, plain_html
+from feedback.schema import field_chars
 from feedback.selectors import datasets_for_user
 from feedback.services.queue import queue_next
 from feedback.services.records import record_write_by_labeler
@@ -39,6 +40,8 @@ STATUS_FOR_ACTION = {
     "discard": ResponseStatus.DISCARDED,
 }
 SHOWN_SALT = "feedback.record-shown"
+# Fields longer than this (characters) start collapsed on the record page.
+COLLAPSE_CHARS = 2500
 MAX_TIME_ON_RECORD = 4 * 3600
 
 
@@ -112,20 +115,20 @@ def dataset_done(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
 
 
 def _rendered_fields(dataset: Dataset, record: Record) -> list[dict[str, Any]]:
+    """Each field's HTML; a long one (over COLLAPSE_CHARS) is shown collapsed, with "Show all"."""
     shown = []
     for field in dataset.fields.all():
         value = record.fields.get(field.name)
         if value is None:
             continue
-        markdown = field.settings.get("use_markdown", False)
+        render_html = markdown_html if field.settings.get("use_markdown", False) else plain_html
+        chars = field_chars(value)
+        item: dict[str, Any] = {"field": field, "chars": chars, "long": chars > COLLAPSE_CHARS}
         if field.type == "chat":
-            messages_html = [
-                {"role": message["role"], "html": (markdown_html if markdown else plain_html)(message["content"])}
-                for message in value
-            ]
-            shown.append({"field": field, "chat": messages_html})
+            item["chat"] = [{"role": message["role"], "html": render_html(message["content"])} for message in value]
         else:
-            shown.append({"field": field, "html": markdown_html(value) if markdown else plain_html(value)})
+            item["html"] = render_html(value)
+        shown.append(item)
     return shown
 
 

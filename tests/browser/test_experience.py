@@ -140,3 +140,21 @@ def test_back_after_submit_asks_before_replacing(back_cache_page: Page, live_ser
     page.get_by_role("link", name="Keep theirs").click()
     expect(page.locator(".record")).to_contain_text("P2")
     assert stored_quality(dataset) == (3, "submitted")
+
+
+def test_a_long_field_collapses_with_show_all(page: Page, live_server, workspace):
+    paragraphs = "\n\n".join(f"Paragraph {n}: " + "lorem ipsum " * 40 for n in range(80))  # ~40,000 characters
+    dataset = plain_dataset(workspace, {"prompt": "Short prompt", "response": paragraphs})
+    log_in(page, live_server.url, "ana", PASSWORD)
+    page.goto(f"{live_server.url}/datasets/{dataset.pk}/next")
+    long, short = page.locator('[data-field="response"]'), page.locator('[data-field="prompt"]')
+    assert page.evaluate("document.documentElement.scrollHeight") < 2500
+    assert long.bounding_box()["height"] < 500
+    show_all = page.locator("summary", has_text="Show all")
+    expect(show_all).to_be_visible()
+    assert page.locator('.field:has([data-field="prompt"]) summary').count() == 0  # short fields stay as they are
+    show_all.focus()
+    page.keyboard.press("Enter")  # keyboard accessible
+    assert long.bounding_box()["height"] > 5000
+    expect(page.get_by_text("Paragraph 79:")).to_be_visible()
+    expect(short).to_have_text("Short prompt")
