@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from django.conf import settings
+
 from feedback.errors import InvalidData, Loc, Problem
 from feedback.storable import json_problems
 
@@ -111,8 +113,20 @@ def _field_value_problem(field: FieldLike, value: Any) -> str | None:
     return None
 
 
+def field_chars(value: Any) -> int:
+    """How much text a field value holds: a text's characters, a chat's messages' contents."""
+    return len(value) if isinstance(value, str) else sum(len(message["content"]) for message in value)
+
+
+def too_long(chars: int, limit: int) -> str | None:
+    """The problem with `chars` characters where `limit` are allowed, or None."""
+    return f"is {chars:,} characters long; the limit is {limit:,} characters" if chars > limit else None
+
+
 def clean_record_fields(schema: Sequence[FieldLike], raw: Any, *, loc: Loc = ("fields",)) -> dict[str, Any]:
-    """A record's `fields`: every required field present, known names only, right types."""
+    """A record's `fields`: every required field present, known names only, right types,
+    within the size limits (`FEEDLOOP_MAX_FIELD_CHARS` each, `FEEDLOOP_MAX_RECORD_CHARS`
+    together)."""
     if not isinstance(raw, Mapping):
         raise InvalidData.at(loc, "must be an object keyed by field name")
     by_name = {field.name: field for field in schema}
@@ -133,6 +147,9 @@ def clean_record_fields(schema: Sequence[FieldLike], raw: Any, *, loc: Loc = ("f
         if storable:
             problems += storable
             continue
+        if long := too_long(field_chars(value), settings.FEEDLOOP_MAX_FIELD_CHARS):
+            problems.append(Problem((*loc, name), long))
+            continue
         cleaned[name] = (
             value
             if field.type == "text"
@@ -145,6 +162,15 @@ def clean_record_fields(schema: Sequence[FieldLike], raw: Any, *, loc: Loc = ("f
             and not any(problem.loc[: len(loc) + 1] == (*loc, field.name) for problem in problems)
         ):
             problems.append(Problem((*loc, field.name), "this field is required"))
+    total = sum(field_chars(value) for value in cleaned.values())
+    if not problems and total > settings.FEEDLOOP_MAX_RECORD_CHARS:
+        problems.append(
+            Problem(
+                loc,
+                f"hold {total:,} characters together; the limit per record is "
+                f"{settings.FEEDLOOP_MAX_RECORD_CHARS:,} characters",
+            )
+        )
     if problems:
         raise InvalidData(problems)
     return cleaned

@@ -164,6 +164,11 @@ def clean_review_threshold(raw: Mapping[str, Any], disputes: bool, problems: lis
     return {"review_threshold": value}
 
 
+def _option_titles(question: QuestionLike) -> dict[Any, Any]:
+    """Each option's title (its text, else its value), by value."""
+    return {option["value"]: option.get("text") or option["value"] for option in question.settings.get("options", [])}
+
+
 def _number_key(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
@@ -263,6 +268,12 @@ class QuestionKind:
         """Extra attributes of the form's `QuestionView` that the type's partial reads."""
         return {}
 
+    def display(self, question: QuestionLike, value: Any) -> str:
+        """A stored answer in words, as the labeler reads it: options by their titles."""
+        titles = _option_titles(question)
+        items = value if isinstance(value, list) else [value]
+        return ", ".join(str(titles.get(item, item)) for item in items)
+
     # The response's `context` keys this type notes how answers were given under, with
     # their empty values (every key is always written, so a later save replaces it).
     context_defaults: ClassVar[Mapping[str, Any]] = {}
@@ -303,10 +314,6 @@ class QuestionKind:
     def unified_answer(self, answers: Sequence[Any], settings: Mapping[str, Any]) -> Any:
         """One valid answer standing for several (the reviewer's starting point), or None."""
         return None
-
-    def display(self, value: Any) -> str:
-        """An answer as one line of text, to set answers side by side (the review page)."""
-        return str(value)
 
     # Gold checks -----------------------------------------------------------------------
 

@@ -90,8 +90,5 @@ class MultiLabelSelectionKind(LabelSelectionKind):
         chosen = unify_labels(answers, responses=len(answers))
         return [value for value in self.option_values(settings) if value in chosen] or None
 
-    def display(self, value: Any) -> str:
-        return ", ".join(map(str, value))
-
     def labels(self, answers: Sequence[Any], *, responses: int, strategy: str) -> Unified:
         return Unified(frozenset(unify_labels(answers, responses=responses, strategy=strategy)))

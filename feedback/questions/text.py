@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings as django_settings
+
 from feedback.errors import InvalidData
 from feedback.questions.base import FormData, QuestionKind, QuestionLike, _bool_setting, _short
+from feedback.schema import too_long
 from feedback.storable import text_problem
 
 
@@ -24,7 +27,7 @@ class TextKind(QuestionKind):
     def clean_value(self, value, settings, *, partial, record_fields):  # type: ignore[no-untyped-def]
         if not isinstance(value, str):
             raise InvalidData.at((), f"must be text, got {_short(value)}")
-        problem = text_problem(value)
+        problem = text_problem(value) or too_long(len(value), django_settings.FEEDLOOP_MAX_ANSWER_CHARS)
         if problem:
             raise InvalidData.at((), problem)
         return value

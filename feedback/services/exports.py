@@ -198,7 +198,15 @@ def export_create(
         problems.append(Problem(("format",), f"must be one of {list(FORMATS)}"))
     schema, schema_problems = _schema(dataset, options)
     problems += schema_problems
-    if layout == "kto" and schema.threshold is None:
+    if layout == "kto" and schema.rating_question is None:
+        # Without a rating question there is nothing for a threshold to apply to.
+        problems.append(
+            Problem(
+                ("options", "rating_question"),
+                "kto labels completions by a rating question, and this dataset has none: add one",
+            )
+        )
+    elif layout == "kto" and schema.threshold is None:
         problems.append(Problem(("options", "threshold"), "kto needs a rating threshold (label = rating >= threshold)"))
     if problems:
         raise InvalidData(problems)
