@@ -59,7 +59,7 @@ def test_bad_expected_answers_are_422_naming_the_question_and_store_nothing(peop
 
     assert wrong.status_code == 422
     assert {tuple(e["loc"]) for e in wrong.json()["errors"]} == {("values", "quality", "value"), ("values", "nope")}
-    assert partial.status_code == 422 and "every option must be ranked" in partial.text
+    assert partial.status_code == 422 and "Rank every response" in partial.text
     assert ungraded.status_code == 422 and "graded" in ungraded.text
     assert missing.status_code == 422 and "values" in missing.text
     assert Record.objects.get(pk=record.pk).gold is None

@@ -72,7 +72,7 @@ def test_expected_answers_are_validated_as_a_response_is_and_must_be_whole():
 
     with pytest.raises(InvalidData) as partial:
         questions.clean_gold([RANKING], {"ranking": {"value": ranked("r1", "r2")}}, record_fields=FIELDS)
-    assert "every option must be ranked" in str(partial.value)
+    assert "Rank every response" in str(partial.value)
 
     with pytest.raises(InvalidData) as unknown:
         questions.clean_gold([RATING], {"nope": {"value": 1}}, record_fields=FIELDS)
