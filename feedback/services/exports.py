@@ -10,7 +10,6 @@ through it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -44,9 +43,9 @@ from feedback.questions import kind_of
 from feedback.services.jobs import RUN_EXPORT_TASK as RUN_EXPORT_TASK
 from feedback.services.jobs import (
     JobLost,
-    heartbeat,
     job_finish,
     job_progress,
+    job_running,
     job_send_after_commit,
     job_start,
 )
@@ -362,15 +361,8 @@ def export_run(*, job_id: Any, on_progress: ProgressCallback | None = None) -> E
     job, start = job_start(model=ExportJob, job_id=job_id)
     if not start:
         return job
-    try:
-        with heartbeat(job=job):
-            _write(job, on_progress)
-    except JobLost as lost:
-        logger.warning("%s", lost)
-    except Exception as error:  # recorded on the job, then raised for Celery to see
-        with contextlib.suppress(JobLost):
-            job_finish(job=job, status=JobStatus.FAILED, error=str(error)[:2000])
-        raise
+    with job_running(job=job):
+        _write(job, on_progress)
     job.refresh_from_db()
     return job
 
