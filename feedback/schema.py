@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from feedback.errors import InvalidData, Loc, Problem
-from feedback.storable import json_problems
+from feedback.storable import json_problems, too_long
 
 FIELD_TYPES = ("text", "chat")
 METADATA_TYPES = ("terms", "integer", "float")
@@ -116,11 +116,6 @@ def _field_value_problem(field: FieldLike, value: Any) -> str | None:
 def field_chars(value: Any) -> int:
     """How much text a field value holds: a text's characters, a chat's messages' contents."""
     return len(value) if isinstance(value, str) else sum(len(message["content"]) for message in value)
-
-
-def too_long(chars: int, limit: int) -> str | None:
-    """The problem with `chars` characters where `limit` are allowed, or None."""
-    return f"is {chars:,} characters long; the limit is {limit:,} characters" if chars > limit else None
 
 
 def clean_record_fields(schema: Sequence[FieldLike], raw: Any, *, loc: Loc = ("fields",)) -> dict[str, Any]:

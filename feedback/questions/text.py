@@ -8,8 +8,7 @@ from django.conf import settings as django_settings
 
 from feedback.errors import InvalidData
 from feedback.questions.base import FormData, QuestionKind, QuestionLike, _bool_setting, _short
-from feedback.schema import too_long
-from feedback.storable import text_problem
+from feedback.storable import text_problem, too_long
 
 
 class TextKind(QuestionKind):
