@@ -28,6 +28,13 @@ urlpatterns = [
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>/restore", views.record_restore, name="record_restore"),
     path("datasets/<uuid:dataset_id>/review/", views.review_queue, name="review_queue"),
     path("datasets/<uuid:dataset_id>/review/<uuid:record_id>/", views.review_page, name="review_page"),
+    path("workspaces/<uuid:workspace_id>/", views.workspace_overview, name="workspace_overview"),
+    path("datasets/<uuid:dataset_id>/dashboard/", views.dataset_dashboard, name="dataset_dashboard"),
+    path(
+        "datasets/<uuid:dataset_id>/dashboard/refresh",
+        views.dataset_dashboard_refresh,
+        name="dataset_dashboard_refresh",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -35,6 +35,7 @@ from feedback.models import (
     JobStatus,
     MetadataProperty,
     MetadataType,
+    MetricsJob,
     Question,
     QuestionType,
     Record,
@@ -435,6 +436,19 @@ class ImportOut(serializers.Serializer):
     updated_at = Instant()
 
 
+class MetricsJobOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    dataset_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=JobStatus.values)
+    progress = serializers.FloatField()
+    counts = serializers.DictField(help_text="`responses`: how many were read so far")
+    error = blank_as_null(serializers.CharField)
+    started_at = Instant(allow_null=True)
+    finished_at = Instant(allow_null=True)
+    inserted_at = Instant()
+    updated_at = Instant()
+
+
 # ---------------------------------------------------------------------------
 # The builders the views and webhooks call
 
@@ -452,6 +466,7 @@ _record = compile_dump(RecordOut)
 _webhook = compile_dump(WebhookOut)
 _export = compile_dump(ExportOut)
 _import = compile_dump(ImportOut)
+_metrics_job = compile_dump(MetricsJobOut)
 
 DUMPS: dict[type[serializers.Serializer], Dump] = {
     UserOut: _user,
@@ -468,6 +483,7 @@ DUMPS: dict[type[serializers.Serializer], Dump] = {
     WebhookOut: _webhook,
     ExportOut: _export,
     ImportOut: _import,
+    MetricsJobOut: _metrics_job,
 }
 """Every compiled shape, for the test that holds each to DRF's own rendering."""
 
@@ -549,6 +565,10 @@ def export_out(job: ExportJob) -> dict[str, Any]:
 
 def import_out(job: ImportJob) -> dict[str, Any]:
     return _import(job)
+
+
+def metrics_job_out(job: MetricsJob) -> dict[str, Any]:
+    return _metrics_job(job)
 
 
 # ---------------------------------------------------------------------------
