@@ -62,7 +62,8 @@ def _annotatable_dataset(user: Any, dataset_id: UUID) -> Dataset:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The labeler's datasets with overall progress and their own counts (four queries)."""
+    """The labeler's datasets with overall progress and their own counts, and for
+    managers links to the dashboards (five queries)."""
     datasets = list(datasets_for_user(request.user).filter(status="ready"))
     ids = [dataset.pk for dataset in datasets]
     mine: dict[Any, dict[str, int]] = {pk: {} for pk in ids}
@@ -94,7 +95,11 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for dataset in datasets
     ]
-    return render(request, "feedback/home.html", {"cards": cards})
+    managed = set(access.managed_workspaces(request.user).values_list("pk", flat=True)) if datasets else set()
+    for card in cards:
+        card["manages"] = card["dataset"].workspace_id in managed
+    workspaces = sorted({d.workspace for d in datasets if d.workspace_id in managed}, key=lambda w: w.name)
+    return render(request, "feedback/home.html", {"cards": cards, "managed_workspaces": workspaces})
 
 
 @login_required

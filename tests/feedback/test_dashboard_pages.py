@@ -160,3 +160,17 @@ def test_dashboard_query_counts_stay_flat(people, records, django_assert_max_num
         assert client.get(dashboard_url(dataset)).status_code == 200
     with django_assert_max_num_queries(6):  # session, user, workspace, role, datasets, responses
         assert client.get(overview_url(people.workspace_a)).status_code == 200
+
+
+def test_managers_reach_the_dashboards_from_home_and_from_the_admin(people):
+    dataset = answered(people, 1)
+    admin = login(people.admin_a)
+    home = admin.get("/").text
+    assert f'href="{dashboard_url(dataset)}"' in home and f'href="{overview_url(people.workspace_a)}"' in home
+    labeler_home = login(people.labeler_a1).get("/").text
+    assert dataset.name in labeler_home and "/dashboard/" not in labeler_home and "/workspaces/" not in labeler_home
+    for admin_page in ("/admin/feedback/dataset/", f"/admin/feedback/dataset/{dataset.pk}/change/"):
+        page = admin.get(admin_page)
+        assert page.status_code == 200 and f'href="{dashboard_url(dataset)}"' in page.text, admin_page
+    workspaces = admin.get("/admin/workspaces/workspace/")
+    assert f'href="{overview_url(people.workspace_a)}"' in workspaces.text
