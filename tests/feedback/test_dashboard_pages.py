@@ -126,7 +126,7 @@ def test_the_workspace_overview_lists_its_datasets_with_progress_and_links(peopl
     assert page.status_code == 200
     text = page.text
     assert "theirs" not in text
-    row = re.search(r'<th scope="row">comparison</th>(.*?)</tr>', text, re.S).group(1)
+    row = re.search(r'<th scope="row">comparison\s(.*?)</tr>', text, re.S).group(1)
     assert "3 of 4" in row and "<td>7</td>" in row  # 6 submitted and a draft
     assert f'href="{dashboard_url(dataset)}"' in row and f'href="/datasets/{dataset.pk}/review/"' in row
     assert f'href="{dashboard_url(empty)}"' in text and "(draft)" in text

@@ -305,8 +305,10 @@ class Command(BaseCommand):
                     time_spent_seconds=seconds,
                     context={"pasted": ["comment"]} if pasted and "comment" in values else None,
                 )
-                # Spread over the past week, as a team's real work would be.
-                submitted_at = now - timedelta(days=6 - n // 2, hours=len(username) + n % 3)
+                # Spread over the past week as a team's work is: ben steadily (two a day),
+                # chloe in four busier days, dev in a two-day burst.
+                days_ago = {"ben": 6 - n // 2, "chloe": 5 - n // 3, "dev": 2 - n // 6}[username]
+                submitted_at = now - timedelta(days=days_ago, hours=len(username) + n % 3)
                 Response.objects.filter(pk=response.pk).update(submitted_at=submitted_at)
         if len(records) > 13:
             response_save_draft(record=records[12], user=team["dev"], values={"quality": {"value": 3}})
