@@ -13,10 +13,12 @@ from django.test import Client
 from django.utils import timezone
 
 from feedback.models import JobStatus, MetricsJob, MetricsSnapshot
+from feedback.services.datasets import dataset_update
 from feedback.services.metrics import metrics_refresh
+from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_save_draft, response_submit
 from feedback.services.reviews import review_open
-from tests.builders import add_records, comparison_dataset, full_answer
+from tests.builders import add_records, comparison_dataset, full_answer, record_item
 from tests.feedback.test_labeler_pages import login
 
 
@@ -174,3 +176,20 @@ def test_managers_reach_the_dashboards_from_home_and_from_the_admin(people):
         assert page.status_code == 200 and f'href="{dashboard_url(dataset)}"' in page.text, admin_page
     workspaces = admin.get("/admin/workspaces/workspace/")
     assert f'href="{overview_url(people.workspace_a)}"' in workspaces.text
+
+
+def test_the_leaderboard_shows_where_the_dataset_names_its_models(people):
+    dataset = comparison_dataset(people.workspace_a, name="models")
+    slots = {"response-1": "model:response-1", "response-2": "model:response-2"}
+    dataset = dataset_update(dataset=dataset, leaderboard_models=slots)
+    lineup = {"model:response-1": "alpha", "model:response-2": "beta"}
+    records = records_bulk_upsert(dataset=dataset, items=[record_item(n, metadata=lineup) for n in range(3)]).records
+    for record in records:  # response-2 (beta) ranked over response-1 (alpha) every time
+        response_submit(record=record, user=people.labeler_a1, values=full_answer())
+
+    page = login(people.admin_a).get(dashboard_url(dataset)).text
+
+    board = page[page.index('id="leaderboard-heading"') :]
+    assert "3 decided comparisons" in board and "<svg" in board
+    rows = re.findall(r'<tr><td>(\d)</td><th scope="row">(\w+)</th><td>', board)
+    assert rows == [("1", "beta"), ("2", "alpha")]
