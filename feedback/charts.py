@@ -136,7 +136,7 @@ def agreement(payload: dict[str, Any]) -> Figure | None:
 
 def distribution(question: dict[str, Any]) -> Figure | None:
     counts = question.get("distribution")
-    if not counts:
+    if not counts or not any(counts.values()):  # nothing answered yet: no empty axes
         return None
     figure, axes = plt.subplots(figsize=(7.5, 2.8))
     if question["type"] == "ranking":

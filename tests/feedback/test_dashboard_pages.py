@@ -193,3 +193,14 @@ def test_the_leaderboard_shows_where_the_dataset_names_its_models(people):
     assert "3 decided comparisons" in board and "<svg" in board
     rows = re.findall(r'<tr><td>(\d)</td><th scope="row">(\w+)</th><td>', board)
     assert rows == [("1", "beta"), ("2", "alpha")]
+
+
+def test_a_dataset_without_answers_has_a_dashboard_that_says_so(people):
+    draft = comparison_dataset(people.workspace_a, name="draft", publish=False)
+
+    page = login(people.admin_a).get(dashboard_url(draft))
+
+    assert page.status_code == 200
+    assert "No submissions yet." in page.text and "Nobody has answered yet." in page.text
+    assert "No estimate of the completion yet" in page.text and "<svg" not in page.text
+    assert f"/datasets/{draft.pk}/records" not in page.text  # a draft has no record pages to link
