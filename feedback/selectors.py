@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
 from feedback.dashboard import ProgressCallback, dashboard_compute
@@ -169,12 +169,8 @@ def dataset_metrics(dataset: Dataset, *, on_progress: ProgressCallback | None = 
 
 def workspace_datasets(user: Any, workspace_id: Any) -> list[Dataset]:
     """A workspace's datasets the user may see, for its overview page: record counts
-    (`datasets_for_user`), `responses_total` and `metrics_computed_at` (two queries)."""
-    datasets = list(
-        datasets_for_user(user)
-        .filter(workspace_id=workspace_id)
-        .annotate(metrics_computed_at=F("metrics_snapshot__computed_at"))
-    )
+    (`datasets_for_user`) and `responses_total` (two queries)."""
+    datasets = list(datasets_for_user(user).filter(workspace_id=workspace_id))
     counts = dict(
         Response.objects.filter(record__dataset__in=[d.pk for d in datasets])
         .values("record__dataset_id")
