@@ -35,6 +35,13 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links: send them to the icon (its
     # URL looked up per request, since the hashed name exists only after collectstatic).
     path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("feedloop/favicon.svg"), permanent=True)),
+    path("workspaces/<uuid:workspace_id>/", views.workspace_overview, name="workspace_overview"),
+    path("datasets/<uuid:dataset_id>/dashboard/", views.dataset_dashboard, name="dataset_dashboard"),
+    path(
+        "datasets/<uuid:dataset_id>/dashboard/refresh",
+        views.dataset_dashboard_refresh,
+        name="dataset_dashboard_refresh",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import matplotlib
@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
 STYLE = {
@@ -41,6 +42,15 @@ def _svg(figure: Figure) -> str:
     return text[text.index("<svg") :]  # the element alone, to sit inline in the page
 
 
+def _days_axis(axes: Any, days: list[date]) -> None:
+    """An x axis of whole days with a margin of one on each side: a day's bar never
+    fills the plot and one day alone is not spread over hours or years."""
+    low, high = min(days), max(days)
+    axes.set_xlim(low - timedelta(days=1), high + timedelta(days=1))
+    axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, ((high - low).days + 2) // 8)))
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+
+
 def progress(payload: dict[str, Any]) -> Figure | None:
     days = payload["progress"]["per_day"]
     if not days:
@@ -50,7 +60,9 @@ def progress(payload: dict[str, Any]) -> Figure | None:
     axes.bar(x, [day["submitted"] for day in days], color="#9ecae1", label="responses submitted")
     axes.plot(x, [day["completed"] for day in days], color="#08519c", marker="o", label="records completed")
     axes.set_ylabel("per day")
-    axes.legend(loc="upper left", frameon=False)
+    _days_axis(axes, x)
+    # Above the plot, never over the bars.
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
     figure.autofmt_xdate()
     return figure
 
@@ -69,7 +81,10 @@ def throughput(payload: dict[str, Any]) -> Figure | None:
             label=labeler["username"],
         )
     axes.set_ylabel("submitted per day")
-    axes.legend(loc="upper left", frameon=False, fontsize=8)
+    _days_axis(axes, [date.fromisoformat(d["day"]) for labeler in labelers for d in labeler["submitted_per_day"]])
+    axes.set_ylim(bottom=0)
+    axes.yaxis.get_major_locator().set_params(integer=True)  # counts: whole numbers on the axis
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=min(len(labelers), 6), frameon=False, fontsize=8)
     figure.autofmt_xdate()
     return figure
 
@@ -121,7 +136,7 @@ def agreement(payload: dict[str, Any]) -> Figure | None:
 
 def distribution(question: dict[str, Any]) -> Figure | None:
     counts = question.get("distribution")
-    if not counts:
+    if not counts or not any(counts.values()):  # nothing answered yet: no empty axes
         return None
     figure, axes = plt.subplots(figsize=(7.5, 2.8))
     if question["type"] == "ranking":

@@ -148,9 +148,12 @@ def recent_jobs(dataset: Dataset, limit: int = 10) -> list[ImportJob | ExportJob
     return sorted([*imports, *exports], key=lambda job: job.inserted_at, reverse=True)[:limit]
 
 
-def job_url(job: ImportJob | ExportJob) -> str:
+JOB_ROUTES = {ImportJob: "imports", ExportJob: "exports", MetricsJob: "metrics-jobs"}
+
+
+def job_url(job: ImportJob | ExportJob | MetricsJob) -> str:
     """Where a job's status is read (the API, which the pages' progress bars poll)."""
-    return f"/api/v1/{'imports' if isinstance(job, ImportJob) else 'exports'}/{job.pk}"
+    return f"/api/v1/{JOB_ROUTES[type(job)]}/{job.pk}"
 
 
 def recent_deliveries(webhook: Webhook, limit: int = 20) -> list[WebhookDelivery]:
@@ -163,6 +166,33 @@ def dataset_metrics(dataset: Dataset, *, on_progress: ProgressCallback | None = 
     (`feedback.dashboard.dashboard_compute`: one streaming pass, five queries). The API
     and the pages answer from its cached copy (`metrics_snapshot`)."""
     return dashboard_compute(dataset, on_progress=on_progress)
+
+
+def workspace_datasets(user: Any, workspace_id: Any) -> list[Dataset]:
+    """A workspace's datasets the user may see, for its overview page: record counts
+    (`datasets_for_user`) and `responses_total` (two queries)."""
+    datasets = list(datasets_for_user(user).filter(workspace_id=workspace_id))
+    counts = dict(
+        Response.objects.filter(record__dataset__in=[d.pk for d in datasets])
+        .values("record__dataset_id")
+        .annotate(count=Count("id"))
+        .values_list("record__dataset_id", "count")
+    )
+    for dataset in datasets:
+        dataset.responses_total = counts.get(dataset.pk, 0)
+    return datasets
+
+
+def records_by_id(dataset: Dataset, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Some of a dataset's records by id (as text): their external id and whether a
+    review of them exists, for links from the dashboard (one query)."""
+    reviewed = Review.objects.filter(record=OuterRef("pk"))
+    rows = (
+        Record.objects.filter(dataset=dataset, pk__in=list(ids))
+        .annotate(reviewed=Exists(reviewed))
+        .values_list("pk", "external_id", "reviewed")
+    )
+    return {str(pk): {"external_id": external_id, "reviewed": flag} for pk, external_id, flag in rows}
 
 
 def metrics_snapshot(dataset: Dataset) -> MetricsSnapshot | None:

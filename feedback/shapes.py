@@ -35,6 +35,7 @@ from feedback.models import (
     JobStatus,
     MetadataProperty,
     MetadataType,
+    MetricsJob,
     Question,
     QuestionType,
     Record,
@@ -443,6 +444,19 @@ class GoldOut(serializers.Serializer):
     updated_at = Instant()
 
 
+class MetricsJobOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    dataset_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=JobStatus.values)
+    progress = serializers.FloatField()
+    counts = serializers.DictField(help_text="`responses`: how many were read so far")
+    error = blank_as_null(serializers.CharField)
+    started_at = Instant(allow_null=True)
+    finished_at = Instant(allow_null=True)
+    inserted_at = Instant()
+    updated_at = Instant()
+
+
 # ---------------------------------------------------------------------------
 # The builders the views and webhooks call
 
@@ -461,6 +475,7 @@ _webhook = compile_dump(WebhookOut)
 _export = compile_dump(ExportOut)
 _import = compile_dump(ImportOut)
 _gold = compile_dump(GoldOut)
+_metrics_job = compile_dump(MetricsJobOut)
 
 DUMPS: dict[type[serializers.Serializer], Dump] = {
     UserOut: _user,
@@ -478,6 +493,7 @@ DUMPS: dict[type[serializers.Serializer], Dump] = {
     ExportOut: _export,
     ImportOut: _import,
     GoldOut: _gold,
+    MetricsJobOut: _metrics_job,
 }
 """Every compiled shape, for the test that holds each to DRF's own rendering."""
 
@@ -563,6 +579,10 @@ def import_out(job: ImportJob) -> dict[str, Any]:
 
 def gold_out(record: Record) -> dict[str, Any]:
     return _gold(record)
+
+
+def metrics_job_out(job: MetricsJob) -> dict[str, Any]:
+    return _metrics_job(job)
 
 
 # ---------------------------------------------------------------------------

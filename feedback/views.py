@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -25,11 +26,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from feedback import selectors
 from feedback.errors import Conflict, InvalidData, Problem, StaleResponse
 from feedback.forms import ACTIONS, answer_context, question_views, values_from_post
-from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus, ReviewState
+from feedback.models import Dataset, ImportJob, JobStatus, Record, RecordStatus, Response, ResponseStatus, ReviewState
 from feedback.questions import kind_of
 from feedback.rendering import markdown_html, plain_html
 from feedback.schema import field_chars
 from feedback.selectors import datasets_for_user
+from feedback.services.metrics import metrics_compute_now, metrics_refresh
 from feedback.services.queue import queue_next
 from feedback.services.records import record_write_by_labeler
 from feedback.services.responses import response_discard, response_save, response_version
@@ -63,7 +65,8 @@ def _annotatable_dataset(user: Any, dataset_id: UUID) -> Dataset:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The labeler's datasets with overall progress and their own counts (four queries)."""
+    """The labeler's datasets with overall progress and their own counts, and for
+    managers links to the dashboards (five queries)."""
     datasets = list(datasets_for_user(request.user).filter(status="ready"))
     ids = [dataset.pk for dataset in datasets]
     mine: dict[Any, dict[str, int]] = {pk: {} for pk in ids}
@@ -95,7 +98,11 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for dataset in datasets
     ]
-    return render(request, "feedback/home.html", {"cards": cards})
+    managed = set(access.managed_workspaces(request.user).values_list("pk", flat=True)) if datasets else set()
+    for card in cards:
+        card["manages"] = card["dataset"].workspace_id in managed
+    workspaces = sorted({d.workspace for d in datasets if d.workspace_id in managed}, key=lambda w: w.name)
+    return render(request, "feedback/home.html", {"cards": cards, "managed_workspaces": workspaces})
 
 
 @login_required
@@ -401,14 +408,20 @@ def _job_items(dataset: Dataset) -> list[dict[str, Any]]:
 # Review and adjudication -----------------------------------------------------------
 
 
-def _reviewable_dataset(user: Any, dataset_id: UUID) -> Dataset:
-    """A dataset the user may review: not visible is 404, visible without the right 403."""
+def _dataset_allowed(user: Any, dataset_id: UUID, allowed: Callable[[Any, Dataset], bool]) -> Dataset:
+    """A dataset the user may see and `allowed` lets them use: not visible is 404,
+    visible without the right 403."""
     dataset = access.visible_datasets(user, Dataset.objects.all()).filter(pk=dataset_id).first()
     if dataset is None:
         raise Http404
-    if not access.can_review(user, dataset):
+    if not allowed(user, dataset):
         raise PermissionDenied
     return dataset
+
+
+def _reviewable_dataset(user: Any, dataset_id: UUID) -> Dataset:
+    """A dataset the user may review (`access.can_review`)."""
+    return _dataset_allowed(user, dataset_id, access.can_review)
 
 
 @login_required
@@ -529,3 +542,118 @@ def review_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         ],
     }
     return render(request, "feedback/review.html", context, status=status)
+
+
+# The quality dashboard (managers) --------------------------------------------------
+
+
+def _managed_dataset(user: Any, dataset_id: UUID) -> Dataset:
+    """A dataset the user manages (`access.can_manage_dataset`)."""
+    return _dataset_allowed(user, dataset_id, access.can_manage_dataset)
+
+
+@login_required
+@require_GET
+def workspace_overview(request: HttpRequest, workspace_id: UUID) -> HttpResponse:
+    """A workspace's datasets with their progress, responses, last activity and links to
+    each dashboard and review queue: its admins (and owners); members 403, others 404."""
+    workspace = access.visible_workspaces(request.user).filter(pk=workspace_id).first()
+    if workspace is None:
+        raise Http404
+    if not access.can_manage_workspace(request.user, workspace):
+        raise PermissionDenied
+    datasets = selectors.workspace_datasets(request.user, workspace.pk)
+    return render(request, "feedback/workspace.html", {"workspace": workspace, "datasets": datasets})
+
+
+def _labeler_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each labeler's row, with their gold standing (graded, accuracy, flagged, paused)
+    where the gold checks graded their answers (snapshots older than the gold checks
+    have none)."""
+    gold = {row["user_id"]: row for row in (payload.get("gold") or {}).get("labelers", []) if row["graded"]}
+    rows = []
+    for labeler in payload["annotators"]:
+        histogram = labeler["seconds_per_record"]["histogram"]
+        rows.append(
+            {**labeler, "histogram": [bin_["count"] for bin_ in histogram], "gold": gold.get(labeler["user_id"])}
+        )
+    return rows
+
+
+def _throughput_table(payload: dict[str, Any]) -> dict[str, Any]:
+    """Submissions per day (rows) per labeler (columns)."""
+    labelers = [a for a in payload["annotators"] if a["submitted_per_day"]]
+    by_labeler = [{d["day"]: d["count"] for d in a["submitted_per_day"]} for a in labelers]
+    days = sorted({day for counts in by_labeler for day in counts})
+    return {
+        "labelers": [a["username"] for a in labelers],
+        "rows": [{"day": day, "counts": [counts.get(day, 0) for counts in by_labeler]} for day in days],
+    }
+
+
+def _question_sections(dataset: Dataset, payload: dict[str, Any], charts: dict[str, str]) -> list[dict[str, Any]]:
+    titles = dict(dataset.questions.values_list("name", "title"))
+    disputed_ids = [item["record_id"] for q in payload["questions"] for item in q.get("disputed") or []]
+    records = selectors.records_by_id(dataset, disputed_ids)
+    sections = []
+    for question in payload["questions"]:
+        distribution = question.get("distribution") or {}
+        ranked = question["type"] == "ranking"
+        ranks = sorted({rank for by_rank in distribution.values() for rank in by_rank}, key=int) if ranked else []
+        sections.append(
+            {
+                **question,
+                "title": titles.get(question["name"], question["name"]),
+                "chart": charts.get(f"distribution:{question['name']}"),
+                "ranks": ranks,
+                "distribution_rows": [
+                    {"answer": answer, "counts": [counts.get(rank, 0) for rank in ranks] if ranked else [counts]}
+                    for answer, counts in distribution.items()
+                ],
+                "disputed_rows": [
+                    {**item, **records.get(item["record_id"], {"external_id": None, "reviewed": False})}
+                    for item in question.get("disputed") or []
+                    if item["record_id"] in records
+                ],
+            }
+        )
+    return sections
+
+
+@login_required
+@require_GET
+def dataset_dashboard(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
+    """The dataset's quality dashboard, read from its cached metrics (computed here once
+    when it never was): progress and ETA, labelers, questions, the leaderboard; each
+    chart beside a table of its numbers, the freshness, and a refresh in progress."""
+    dataset = _managed_dataset(request.user, dataset_id)
+    snapshot = selectors.metrics_snapshot(dataset) or metrics_compute_now(dataset=dataset)
+    payload, charts = snapshot.payload, snapshot.charts or {}
+    job = selectors.latest_metrics_job(dataset)
+    bins = payload["annotators"][0]["seconds_per_record"]["histogram"] if payload["annotators"] else []
+    context = {
+        "dataset": dataset,
+        "snapshot": snapshot,
+        "payload": payload,
+        "charts": charts,
+        "job": job if job is not None and job.is_active else None,
+        "failed_job": job if job is not None and job.status == JobStatus.FAILED else None,
+        "job_url": selectors.job_url(job) if job is not None else "",
+        "labelers": _labeler_rows(payload),
+        "gold": payload.get("gold") or {},
+        "bins": [f"{b['low']}-{b['high']}" if b["high"] is not None else f"{b['low']}+" for b in bins],
+        "throughput": _throughput_table(payload),
+        "questions": _question_sections(dataset, payload, charts),
+        "agreement_rows": [q for q in payload["questions"] if q["agreement"]],
+        "leaderboard": payload.get("leaderboard"),
+    }
+    return render(request, "feedback/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def dataset_dashboard_refresh(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
+    """Start a computation of the dashboard (or follow the one already running)."""
+    dataset = _managed_dataset(request.user, dataset_id)
+    metrics_refresh(dataset=dataset, user=request.user)
+    return see_other(reverse("dataset_dashboard", args=[dataset.pk]))

@@ -12,6 +12,8 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from workspaces import access
 from workspaces.models import Membership, Workspace
@@ -88,9 +90,14 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Workspace)
 class WorkspaceAdmin(WorkspaceScopedAdmin):
     workspace_path = "pk"
-    list_display = ["name", "member_count", "dataset_count", "inserted_at"]
+    list_display = ["name", "member_count", "dataset_count", "inserted_at", "overview"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    @admin.display(description="datasets and dashboards")
+    def overview(self, workspace: Workspace) -> str:
+        """The workspace's overview page in the labeler-facing site."""
+        return format_html('<a href="{}">Overview</a>', reverse("workspace_overview", args=[workspace.pk]))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)

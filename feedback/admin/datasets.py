@@ -101,15 +101,22 @@ class DatasetForm(forms.ModelForm):
 @admin.register(Dataset)
 class DatasetAdmin(WorkspaceScopedAdmin):
     form = DatasetForm
-    list_display = ["name", "workspace", "status", "min_submitted", "record_count", "inserted_at"]
+    list_display = ["name", "workspace", "status", "min_submitted", "record_count", "inserted_at", "dashboard"]
     list_filter = ["status"]
     search_fields = ["name"]
-    readonly_fields = ["status", "published_at", "last_activity_at", "jobs", "gold_checks"]
+    readonly_fields = ["dashboard", "status", "published_at", "last_activity_at", "jobs", "gold_checks"]
     inlines = [FieldInline, QuestionInline, MetadataPropertyInline, VectorSettingsInline]
     actions = ["publish", "export_raw", "export_preference", "scan_for_review", "lift_gold_pauses"]
 
     class Media:
         js = ["feedloop/job-progress.js"]
+
+    @admin.display(description="quality dashboard")
+    def dashboard(self, dataset: Dataset) -> str:
+        """The dataset's dashboard in the labeler-facing site (its managers see it)."""
+        if dataset.pk is None:
+            return "—"
+        return format_html('<a href="{}">Dashboard</a>', reverse("dataset_dashboard", args=[dataset.pk]))
 
     @admin.display(description="imports and exports")
     def jobs(self, dataset: Dataset) -> str:

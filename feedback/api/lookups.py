@@ -148,7 +148,7 @@ def get_response(request: Request, response_id: Any) -> Response:
 
 
 def get_managed_job(request: Request, model: type[JobT], job_id: Any, name: str) -> JobT:
-    """An import or export job of a dataset the caller manages; anything else is not found."""
+    """An import, export or metrics job of a dataset the caller manages; anything else is not found."""
     managed = access.managed_datasets(request.user, datasets_for(request))
     job = model.objects.filter(pk=parse_uuid(job_id, name), dataset__in=managed).first()
     if job is None:

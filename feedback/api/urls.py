@@ -33,6 +33,7 @@ urlpatterns = [
     path("datasets/<str:dataset_id>/publish", datasets.dataset_publish),
     path("datasets/<str:dataset_id>/progress", datasets.dataset_progress),
     path("datasets/<str:dataset_id>/metrics", datasets.dataset_metrics),
+    path("metrics-jobs/<str:metrics_job_id>", datasets.metrics_job_detail),
     path("datasets/<str:dataset_id>/leaderboard", datasets.dataset_leaderboard),
     path("datasets/<str:dataset_id>/leaderboard.csv", datasets.dataset_leaderboard_csv),
     path("datasets/<str:dataset_id>/users/progress", datasets.dataset_users_progress),

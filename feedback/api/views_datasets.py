@@ -21,6 +21,7 @@ from feedback.api.lookups import (
     datasets_for,
     get_dataset,
     get_field,
+    get_managed_job,
     get_metadata_property,
     get_question,
     get_vector_settings,
@@ -29,7 +30,7 @@ from feedback.api.lookups import (
 )
 from feedback.errors import InvalidData
 from feedback.leaderboard import csv_rows as leaderboard_csv_rows
-from feedback.models import DatasetStatus, RecordStatus, ResponseStatus
+from feedback.models import DatasetStatus, MetricsJob, RecordStatus, ResponseStatus
 from feedback.models import Response as FeedbackResponse
 from feedback.services import datasets as services
 from feedback.services import metrics as metrics_services
@@ -173,6 +174,22 @@ def dataset_metrics(request: Request, dataset_id: str) -> Response:
     dataset = get_dataset(request, dataset_id, manage=True)
     snapshot = selectors.metrics_snapshot(dataset) or metrics_services.metrics_compute_now(dataset=dataset)
     return Response({"computed_at": snapshot.computed_at.isoformat(), **snapshot.payload})
+
+
+@extend_schema(
+    operation_id="metrics_jobs_get",
+    summary="A metrics computation: status and progress (managers)",
+    description=(
+        "A refresh of a dataset's cached metrics (queued by a manager's refresh on the dashboard page or by the "
+        "schedule): its status, progress (0 to 1) and how many responses it has read; the dashboard page polls it."
+    ),
+    tags=["datasets"],
+    parameters=[docs.path("metrics_job_id")],
+    responses={200: shapes.MetricsJobOut, **docs.errors(401, 404, 422)},
+)
+@api_view(["GET"])
+def metrics_job_detail(request: Request, metrics_job_id: str) -> Response:
+    return Response(shapes.metrics_job_out(get_managed_job(request, MetricsJob, metrics_job_id, "metrics_job_id")))
 
 
 @extend_schema(

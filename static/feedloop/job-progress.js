@@ -1,5 +1,6 @@
-// Live progress of import and export jobs: every element with data-job-url and
-// data-active="true" polls its job (JSON, same session) until the job finishes.
+// Live progress of import, export and metrics jobs: every element with data-job-url and
+// data-active="true" polls its job (JSON, same session) until the job finishes; with
+// data-reload-when-done="true" the page then reloads (to show what the job made).
 (function () {
   "use strict";
   const POLL_MS = 1500;
@@ -19,7 +20,10 @@
     const tick = function () {
       fetch(element.dataset.jobUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
-        .then(function (job) { if (render(element, job)) setTimeout(tick, POLL_MS); })
+        .then(function (job) {
+          if (render(element, job)) setTimeout(tick, POLL_MS);
+          else if (element.dataset.reloadWhenDone === "true") window.location.reload();
+        })
         .catch(function () { setTimeout(tick, POLL_MS * 4); });
     };
     setTimeout(tick, POLL_MS);

@@ -32,6 +32,7 @@ from feedback.models import (
     Field,
     ImportJob,
     MetadataProperty,
+    MetricsJob,
     Question,
     Record,
     Response,
@@ -41,6 +42,7 @@ from feedback.models import (
 )
 from feedback.services.exports import export_create, export_run
 from feedback.services.imports import import_create, import_run
+from feedback.services.metrics import metrics_refresh
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_submit
 from feedback.services.webhooks import webhook_create
@@ -129,6 +131,7 @@ class TenantB:
     webhook: Webhook
     export: ExportJob
     import_job: ImportJob
+    metrics_job: MetricsJob
 
     def ids(self, *, draft: bool = False) -> dict[str, Any]:
         """Ids of B's objects by URL parameter name; schema objects of the draft with `draft`."""
@@ -148,6 +151,7 @@ class TenantB:
             "webhook_id": self.webhook.pk,
             "export_id": self.export.pk,
             "import_id": self.import_job.pk,
+            "metrics_job_id": self.metrics_job.pk,
         }
 
 
@@ -184,6 +188,7 @@ def tenant_b(people: People, settings, tmp_path, receiver) -> TenantB:
                 run_in_background=False,
             ).pk
         ),
+        metrics_job=metrics_refresh(dataset=published, user=people.owner, queue_run=False),
     )
 
 
@@ -294,6 +299,7 @@ WALL_CASES: dict[tuple[str, str], WallCase] = {
         body=lambda b, p: {"file": json.dumps(record_item(7)["fields"]).encode() + b"\n"}
     ),
     ("imports/<str:import_id>", "GET"): WallCase(),
+    ("metrics-jobs/<str:metrics_job_id>", "GET"): WallCase(),
 }
 
 WALL_CALLERS = ("admin_a", "labeler_a1", "owner_key_limited_to_a")

@@ -1,4 +1,4 @@
-"""Every labeler page, and the review pages as the workspace admin sees them, at desktop
+"""Every labeler page, and the review and dashboard pages as the workspace admin sees them, at desktop
 and phone width: it loads, fits the width (no sideways scrolling), and with
 FEEDLOOP_SCREENSHOTS_DIR set (`make screenshots`) it is saved as a PNG for people to
 look at."""
@@ -38,10 +38,16 @@ def pages(base: str) -> list[tuple[str, str]]:
 
 
 def review_pages(review: Review) -> list[tuple[str, str]]:
-    """The review queue and a disputed record, as the workspace admin sees them."""
+    """The review queue and a disputed record, the workspace overview and the dashboards
+    (the demo's team at work on the evaluation; the comparison barely started), as the
+    workspace admin sees them."""
+    evaluation = Dataset.objects.get(name="internal-evaluation")
     return [
         ("review-queue", f"/datasets/{review.dataset_id}/review/"),
         ("review-record", f"/datasets/{review.dataset_id}/review/{review.record_id}/"),
+        ("workspace-overview", f"/workspaces/{evaluation.workspace_id}/"),
+        ("dashboard-internal-evaluation", f"/datasets/{evaluation.pk}/dashboard/"),
+        ("dashboard-response-comparison", f"/datasets/{review.dataset_id}/dashboard/"),
     ]
 
 

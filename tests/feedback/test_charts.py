@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import matplotlib.pyplot as plt
+from matplotlib import dates as mdates
+
 from feedback import charts
 from feedback.selectors import dataset_metrics
 from feedback.services.responses import response_submit
@@ -26,3 +31,19 @@ def test_charts_are_inline_svg_with_text_as_paths(people):
         assert "<script" not in svg and "<text" not in svg  # names are drawn as paths
     # The same payload draws the same file (stable ids: cacheable, comparable).
     assert charts.render_all(dataset_metrics(dataset))["distribution:quality"] == rendered["distribution:quality"]
+
+
+def test_a_single_day_is_drawn_as_days_not_hours_or_years():
+    """One day of work: the day axes span that day and one either side, ticked by day."""
+    payload = {
+        "progress": {"per_day": [{"day": "2026-03-04", "submitted": 2, "completed": 1}]},
+        "annotators": [{"username": "ana", "submitted_per_day": [{"day": "2026-03-04", "count": 2}]}],
+    }
+    for draw in (charts.progress, charts.throughput):
+        figure = draw(payload)
+        axes = figure.axes[0]
+        low, high = (mdates.num2date(value).date() for value in axes.get_xlim())
+        assert (low, high) == (date(2026, 3, 3), date(2026, 3, 5)), draw.__name__
+        ticks = {mdates.num2date(tick).date() for tick in axes.get_xticks()}
+        assert ticks == {date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 5)}, draw.__name__
+        plt.close(figure)

@@ -215,9 +215,17 @@ def test_other_workspaces_and_restricted_datasets_are_404(people, dataset):
     assert client.get(f"/datasets/{other.pk}/review/{theirs.pk}/").status_code == 404
     assert client.post(f"/datasets/{other.pk}/review/{theirs.pk}/", {"note": ""}).status_code == 404
     assert client.get(f"/datasets/{dataset.pk}/review/{theirs.pk}/").status_code == 403  # no grant here
+    # The dashboard pages (#12): managers only, so 403 here and 404 for another workspace.
+    assert client.get(f"/datasets/{other.pk}/dashboard/").status_code == 404
+    assert client.post(f"/datasets/{other.pk}/dashboard/refresh").status_code == 404
+    assert client.get(f"/workspaces/{other.workspace_id}/").status_code == 404
+    assert client.get(f"/datasets/{dataset.pk}/dashboard/").status_code == 403
+    assert client.post(f"/datasets/{dataset.pk}/dashboard/refresh").status_code == 403
+    assert client.get(f"/workspaces/{dataset.workspace_id}/").status_code == 403
     restricted = comparison_dataset(people.workspace_a, name="restricted", annotators_restricted=True)
     assert client.get(f"/datasets/{restricted.pk}/next").status_code == 404
     assert client.get(f"/datasets/{restricted.pk}/review/").status_code == 404
+    assert client.get(f"/datasets/{restricted.pk}/dashboard/").status_code == 404
     assert not Response.objects.exists()
 
 

@@ -7,6 +7,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import Client
 
+from feedback.dashboard import dashboard_compute
 from feedback.models import Dataset, Record, Response
 
 
@@ -55,3 +56,20 @@ def test_seeding_again_keeps_everyone_s_work(db):
     assert (Record.objects.count(), Response.objects.count()) == before
     assert "demo-password-2" in output
     assert Client().login(username="ana", password="demo-password-2")
+
+
+def test_the_demo_evaluation_has_a_team_whose_dashboard_shows_agreement_and_disagreement(db):
+    seed("demo-password-1")
+    seed("demo-password-1")  # again: nobody's answers are added twice
+    evaluation = Dataset.objects.get(name="internal-evaluation")
+    payload = dashboard_compute(evaluation)
+    assert payload["responses"] == {"submitted": 36, "draft": 1, "discarded": 1}
+    assert len(payload["progress"]["per_day"]) >= 5 and payload["progress"]["eta_date"] is not None
+    quality = next(q for q in payload["questions"] if q["name"] == "quality")
+    assert 0 < quality["agreement"]["value"] < 0.8 and quality["agreement_interval"] and quality["disputed"]
+    by_name = {a["username"]: a for a in payload["annotators"]}
+    # dev is fast and far off: leaving dev out raises agreement; chloe pastes some comments.
+    dev_quality = next(row for row in by_name["dev"]["agreement"] if row["question"] == "quality")
+    assert dev_quality["alpha_without"] > dev_quality["alpha"]
+    assert by_name["dev"]["seconds_per_record"]["median"] < by_name["ben"]["seconds_per_record"]["median"]
+    assert by_name["chloe"]["paste_rate"] > 0

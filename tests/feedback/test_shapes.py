@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 
 from accounts.api_keys import api_key_create
 from feedback import shapes
-from feedback.models import ExportJob, ImportJob, JobStatus
+from feedback.models import ExportJob, ImportJob, JobStatus, MetricsJob
 from feedback.services.gold import record_gold_set
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_save_draft, response_submit
@@ -160,6 +160,15 @@ def test_every_compiled_dump_says_what_drf_says(people, check: Checked) -> None:
         check(shapes.ImportOut, job, shapes.import_out(job))
     golden = record_gold_set(record=records[0], values={"quality": {"value": 4}})
     check(shapes.GoldOut, golden, shapes.gold_out(golden))
+    metrics_jobs = [
+        MetricsJob.objects.create(**common),
+        MetricsJob.objects.create(
+            status=JobStatus.RUNNING, progress=0.4, counts={"responses": 2000}, started_at=now, **common
+        ),
+    ]
+    for job in metrics_jobs:
+        job.refresh_from_db()
+        check(shapes.MetricsJobOut, job, shapes.metrics_job_out(job))
 
     assert check.shapes == set(shapes.DUMPS)
 

@@ -7,17 +7,19 @@ upserted by external id, and nobody's answers are touched.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from feedback import demo_content as content
-from feedback.models import Dataset
+from feedback.models import Dataset, Response, ResponseStatus
 from feedback.services import datasets as services
 from feedback.services.records import records_bulk_upsert
-from feedback.services.responses import response_submit
+from feedback.services.responses import response_discard, response_save, response_save_draft, response_submit
 from workspaces.models import Membership, Role, Workspace
 
 WORKSPACE = "demo"
@@ -56,6 +58,7 @@ class Command(BaseCommand):
                 self._evaluation(workspace),
             ]
             self._sample_answers(datasets, get_user_model().objects.get(username=LABELERS[0]))
+            self._team_answers(datasets[3])
         self.stdout.write(self.style.SUCCESS(f"Demo workspace '{WORKSPACE}' is ready with {len(datasets)} datasets:"))
         for dataset in datasets:
             self.stdout.write(f"  - {dataset.name}: {dataset.records.count()} records")
@@ -268,3 +271,45 @@ class Command(BaseCommand):
                     }
                 },
             )
+
+    def _team_answers(self, evaluation: Dataset) -> None:
+        """The other labelers rate most of the evaluation over the past week, so that its
+        quality dashboard has something to show: ben and chloe mostly agree, dev is fast
+        and often far off, chloe pastes some comments; a draft and a discard too. Only
+        the first time (nobody's answers are touched later)."""
+        team = {user.username: user for user in get_user_model().objects.filter(username__in=LABELERS[1:])}
+        if Response.objects.filter(record__dataset=evaluation, user__in=team.values()).exists():
+            return
+        records = list(evaluation.records.order_by("external_id"))
+        records.sort(key=lambda record: int(record.external_id.rsplit("-", 1)[1]))
+        now = timezone.now()
+        for n, record in enumerate(records[:12]):
+            base = 2 + (n * 3) % 5  # 2 to 6 on the 1-7 scale
+            answers = {
+                "ben": (base, FAILURES[n % 3] if base < 4 else None, 35 + 9 * (n % 6)),
+                "chloe": (base + (1 if n % 4 == 1 else 0), FAILURES[n % 3] if base < 4 else None, 22 + 4 * (n % 5)),
+                "dev": (7 if n % 3 == 0 else base, FAILURES[3 + n % 2] if n % 2 else None, 6 + n % 5),
+            }
+            for username, (quality, failure, seconds) in answers.items():
+                values: dict[str, Any] = {"quality": {"value": min(quality, 7)}}
+                if failure:
+                    values["failures"] = {"value": [failure]}
+                pasted = username == "chloe" and n % 3 == 0
+                if username != "dev" and n % 2 == 0:
+                    values["comment"] = {"value": f"Rated {min(quality, 7)}: see the guidelines' scale."}
+                response = response_save(
+                    record=record,
+                    user=team[username],
+                    values=values,
+                    status=ResponseStatus.SUBMITTED,
+                    time_spent_seconds=seconds,
+                    context={"pasted": ["comment"]} if pasted and "comment" in values else None,
+                )
+                # Spread over the past week as a team's work is: ben steadily (two a day),
+                # chloe in four busier days, dev in a two-day burst.
+                days_ago = {"ben": 6 - n // 2, "chloe": 5 - n // 3, "dev": 2 - n // 6}[username]
+                submitted_at = now - timedelta(days=days_ago, hours=len(username) + n % 3)
+                Response.objects.filter(pk=response.pk).update(submitted_at=submitted_at)
+        if len(records) > 13:
+            response_save_draft(record=records[12], user=team["dev"], values={"quality": {"value": 3}})
+            response_discard(record=records[13], user=team["chloe"], values={})
