@@ -139,17 +139,21 @@ def distribution(question: dict[str, Any]) -> Figure | None:
     if not counts or not any(counts.values()):  # nothing answered yet: no empty axes
         return None
     figure, axes = plt.subplots(figsize=(7.5, 2.8))
+    # Answers sit at positions 0..n-1, named by their tick labels: answers such as
+    # ratings "1".."5" are categories here, never numbers on an axis.
+    positions = range(len(counts))
     if question["type"] == "ranking":
         ranks = sorted({rank for by_rank in counts.values() for rank in by_rank}, key=int)
         bottom = [0] * len(counts)
         for rank in ranks:
             heights = [by_rank.get(rank, 0) for by_rank in counts.values()]
-            axes.bar(list(counts), heights, bottom=bottom, label=f"rank {rank}")
+            axes.bar(positions, heights, bottom=bottom, label=f"rank {rank}")
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
         if ranks:
             axes.legend(frameon=False, fontsize=8)
     else:
-        axes.bar(list(counts), list(counts.values()), color="#74c476")
+        axes.bar(positions, list(counts.values()), color="#74c476")
+    axes.set_xticks(positions, [str(answer) for answer in counts])
     axes.set_ylabel("answers")
     axes.tick_params(axis="x", labelrotation=20)
     return figure
