@@ -39,19 +39,22 @@ Gold accuracy per labeler is not computed here: a labeler's row carries
 from __future__ import annotations
 
 import heapq
+import json
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, TextField
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from scipy import sparse
 
@@ -74,16 +77,26 @@ STATUSES = ("submitted", "draft", "discarded")
 Cell = tuple[Hashable, Hashable]
 
 
-@dataclass(frozen=True)
-class ResponseRow:
-    """One response as the stream gives it."""
+class ResponseRow(NamedTuple):
+    """One response as the stream gives it: `answers` holds each question's value as
+    JSON text, in the dashboard's question order (None: not answered), and `pasted` the
+    JSON text of `context["pasted"]`. Texts, not parsed values: the dashboard groups
+    equal answers by their text and parses each distinct one once."""
 
     user_id: str
     status: str
-    values: Mapping[str, Any]
     time_spent_seconds: float | None
     submitted_at: datetime | None
-    pasted: Sequence[str]
+    pasted: str | None
+    answers: tuple[str | None, ...]
+
+
+class _Parsed(dict):
+    """JSON texts parsed once each (None stays None)."""
+
+    def __missing__(self, text: str | None) -> Any:
+        value = self[text] = None if text is None else json.loads(text)
+        return value
 
 
 @dataclass
@@ -111,19 +124,37 @@ def _round(value: float | None) -> float | None:
 
 class _QuestionDashboard:
     """One question: its `QuestionMetrics`, answer distribution, the bootstrap's
-    per-record coincidences, alpha without each labeler, the most disputed records."""
+    coincidences, alpha without each labeler, the most disputed records.
 
-    def __init__(self, name: str, type_: str, options: list[Any]) -> None:
+    Records are grouped by their answer pattern while streaming: (submitted responses,
+    the (labeler, answer text) pairs in labeler order), counted. Everything but the
+    disputed records depends on the pattern only, so `_fold` computes each distinct
+    pattern once, weighted by how many records have it: the same sums as record by
+    record, at a cost bounded by the distinct patterns (a few thousand on a fixed
+    scale), not by the records. A pattern's disagreement is computed once too (cached
+    by its answers), for the most disputed records."""
+
+    def __init__(self, name: str, type_: str, options: list[Any], parsed: _Parsed) -> None:
         self.metrics = QuestionMetrics(name, type_, options)
         self.kind = kind_of(type_)
         self.options = options
+        self.parsed = parsed
         self.measure: Measure | None = self.kind.agreements[0] if self.kind.agreements else None
         self.counts_answers = bool(self.kind.rates or self.kind.chooses_labels or self.kind.ranks_options)
+        # Free text (no agreement, no tally, no distribution): only answered records count,
+        # so its answers are never kept.
+        self.keeps_answers = bool(self.metrics.agreements or self.metrics.tally is not None or self.counts_answers)
+        self.patterns: Counter[tuple[int, tuple[tuple[str, str], ...]]] = Counter()
+        self.scores: dict[tuple[str, ...], float] = {}
+        self.cells_cache: dict[tuple[str, ...], dict[Cell, float]] = {}
+        self.folded = False
         self.distribution: Counter[str] = Counter()
         self.ranks: dict[str, Counter[str]] = defaultdict(Counter)
-        # Per-record coincidences (sparse rows: record, cell, weight) for the bootstrap.
+        # Per-pattern coincidences (sparse rows: pattern, cell, weight) and how many
+        # records have each pattern, for the bootstrap.
         self.cell_index: dict[Cell, int] = {}
         self.rows, self.cols, self.weights = array("i"), array("i"), array("d")
+        self.pattern_records = array("d")
         self.pairable_records = 0
         self.totals: defaultdict[Cell, float] = defaultdict(float)
         self.without: dict[str, defaultdict[Cell, float]] = {}
@@ -144,48 +175,91 @@ class _QuestionDashboard:
                 cells[cell] = cells.get(cell, 0.0) + weight
         return cells
 
-    def add_record(self, record_id: str, answers: list[tuple[str, Any]], *, responses: int) -> None:
-        """The record's submitted answers to this question, as (labeler, value)."""
-        values = [value for _, value in answers]
-        self.metrics.add_record(values, responses=responses)
-        if self.counts_answers:
-            self._count(values)
+    def _cells_of(self, texts: tuple[str, ...]) -> dict[Cell, float]:
+        """The coincidences of answers given as sorted JSON texts, computed once each."""
+        cells = self.cells_cache.get(texts)
+        if cells is None:
+            cells = self.cells_cache[texts] = self._cells([self.parsed[text] for text in texts])
+        return cells
+
+    def _disagreement(self, texts: tuple[str, ...]) -> float:
+        """Mean distance between two answers under the headline measure (0: unpairable)."""
+        assert self.distance is not None  # noqa: S101 - only called with a measure
+        cells = self._cells_of(tuple(sorted(texts)))
+        pairable = sum(cells.values())
+        return sum(weight * self.distance(c, k) for (c, k), weight in cells.items()) / pairable if pairable else 0.0
+
+    def add_record(self, record_id: str, answers: tuple[tuple[str, str], ...], *, responses: int) -> None:
+        """The record's submitted answers to this question, as (labeler, answer JSON text)
+        in labeler order."""
+        if not answers:
+            return
+        if not self.keeps_answers:
+            self.metrics.answered_records += 1
+            return
+        self.patterns[(responses, answers)] += 1
         if self.distance is None or len(answers) < 2:
             return
-        cells = self._cells(values)
-        if not cells:
-            return
-        row = self.pairable_records
-        self.pairable_records += 1
-        for cell, weight in cells.items():
-            self.totals[cell] += weight
-            self.rows.append(row)
-            self.cols.append(self.cell_index.setdefault(cell, len(self.cell_index)))
-            self.weights.append(weight)
-        pairable = sum(cells.values())
-        score = sum(weight * self.distance(c, k) for (c, k), weight in cells.items()) / pairable
+        texts = tuple(text for _, text in answers)
+        score = self.scores.get(texts)
+        if score is None:
+            score = self.scores[texts] = self._disagreement(texts)
         if score > 0:
             entry = (score, record_id)
             if len(self.disputed) < DISPUTED:
                 heapq.heappush(self.disputed, entry)
             elif entry > self.disputed[0]:
                 heapq.heapreplace(self.disputed, entry)
-        for i, (labeler, _) in enumerate(answers):
-            self.compared[labeler] += 1
-            change = self.without.setdefault(labeler, defaultdict(float))
-            _add_cells(change, cells, -1.0)
-            _add_cells(change, self._cells(values[:i] + values[i + 1 :]))
 
-    def _count(self, values: list[Any]) -> None:
+    def fold(self) -> None:
+        """Every distinct pattern once, weighted by its records (once all are in)."""
+        if self.folded:
+            return
+        self.folded = True
+        # The metrics and distributions depend on the answers only, not on who gave them.
+        answered: Counter[tuple[int, tuple[str, ...]]] = Counter()
+        pairable: Counter[tuple[str, ...]] = Counter()
+        for (responses, answers), count in self.patterns.items():
+            texts = tuple(sorted(text for _, text in answers))
+            answered[(responses, texts)] += count
+            if self.distance is None or len(texts) < 2 or not self._cells_of(texts):
+                continue
+            pairable[texts] += count
+            cells = self._cells_of(texts)
+            for labeler, text in answers:
+                self.compared[labeler] += count
+                change = self.without.setdefault(labeler, defaultdict(float))
+                _add_cells(change, cells, -count)
+                others = list(texts)
+                others.remove(text)
+                _add_cells(change, self._cells_of(tuple(others)), count)
+        for (responses, texts), count in answered.items():
+            values = [self.parsed[text] for text in texts]
+            self.metrics.add_record(values, responses=responses, count=count)
+            if self.counts_answers:
+                self._count(values, count)
+        for row, (texts, count) in enumerate(pairable.items()):
+            self.pattern_records.append(count)
+            self.pairable_records += count
+            for cell, weight in self._cells_of(texts).items():
+                self.totals[cell] += count * weight
+                self.rows.append(row)
+                self.cols.append(self.cell_index.setdefault(cell, len(self.cell_index)))
+                self.weights.append(weight)
+        self.patterns.clear()
+        self.cells_cache.clear()
+
+    def _count(self, values: list[Any], count: int) -> None:
         for value in values:
             if self.kind.ranks_options and isinstance(value, list):
                 for item in value:
                     if isinstance(item, dict) and "rank" in item:
-                        self.ranks[str(item["value"])][str(item["rank"])] += 1
+                        self.ranks[str(item["value"])][str(item["rank"])] += count
             elif isinstance(value, list):
-                self.distribution.update(str(label) for label in value)
+                for label in value:
+                    self.distribution[str(label)] += count
             elif value is not None:
-                self.distribution[str(value)] += 1
+                self.distribution[str(value)] += count
 
     def bootstrap(self, *, rounds: int, seed: int) -> dict[str, Any] | None:
         if self.measure is None or self.pairable_records < 2 or rounds <= 0:
@@ -196,14 +270,16 @@ class _QuestionDashboard:
                 np.frombuffer(self.weights),
                 (np.frombuffer(self.rows, dtype=np.int32), np.frombuffer(self.cols, dtype=np.int32)),
             ),
-            shape=(records, len(self.cell_index)),
+            shape=(len(self.pattern_records), len(self.cell_index)),
         )
         cells = list(self.cell_index)
         rng = np.random.default_rng(seed)
+        # Resampling the records with replacement draws each pattern as often as a
+        # multinomial over the patterns, weighted by their records: the same bootstrap.
+        shares = np.frombuffer(self.pattern_records) / records
+        drawn = rng.multinomial(records, shares, size=rounds).astype(float)
         alphas = []
-        for _ in range(rounds):
-            drawn = np.bincount(rng.integers(0, records, records), minlength=records).astype(float)
-            totals = matrix.T @ drawn
+        for totals in (matrix.T @ drawn.T).T:
             value = _alpha(self.measure.level, {cell: totals[i] for i, cell in enumerate(cells) if totals[i]})
             if value is not None:
                 alphas.append(value)
@@ -257,12 +333,27 @@ class Dashboard:
         leaderboard: Plan | None = None,
         now: datetime,
     ) -> None:
+        self.parsed = _Parsed()
         self.questions = [
-            _QuestionDashboard(q.name, q.type, [o["value"] for o in q.settings.get("options", [])]) for q in questions
+            _QuestionDashboard(q.name, q.type, [o["value"] for o in q.settings.get("options", [])], self.parsed)
+            for q in questions
         ]
-        self.written = {q.name for q in self.questions if q.kind.writes_text}
+        self.written = [(i, q.name) for i, q in enumerate(self.questions) if q.kind.writes_text]
         self.min_submitted = max(1, min_submitted)
         self.board = Leaderboard(leaderboard) if leaderboard is not None else None
+        # The leaderboard's questions, and the submitted responses grouped by their
+        # answers to them and the record's models (each distinct group added once).
+        read = (
+            {
+                name
+                for name, *_ in (*leaderboard.rankings, *leaderboard.votes, *leaderboard.ratings, *leaderboard.labels)
+            }
+            if leaderboard
+            else set()
+        )
+        self.board_questions = [(i, q.name) for i, q in enumerate(self.questions) if q.name in read]
+        self.board_indices = [i for i, _ in self.board_questions]
+        self.board_responses: Counter[tuple[tuple[str | None, ...], tuple[tuple[str, str | None], ...]]] = Counter()
         self.now = now
         self.labelers: dict[str, _Labeler] = defaultdict(_Labeler)
         self.submitted_per_day: Counter[date] = Counter()
@@ -273,17 +364,23 @@ class Dashboard:
         record_id: str,
         record_status: str,
         responses: list[ResponseRow],
-        models: Mapping[str, Any] | None = None,
+        models: Mapping[str, str | None] | None = None,
     ) -> None:
-        """Every response of one record; `models`: field -> model (the leaderboard's)."""
-        submitted = [r for r in responses if r.status == "submitted"]
+        """Every response of one record; `models`: field -> the JSON text of its model
+        in the record's metadata (the leaderboard's)."""
+        times = []
+        board = self.board is not None and models is not None
+        model_texts = tuple(models.items()) if board else ()
+        picked = self.board_indices
+        submitted: list[tuple[str, tuple[str | None, ...]]] = []
         for response in responses:
             labeler = self.labelers[response.user_id]
             labeler.counts[response.status] += 1
             labeler.time_spent += response.time_spent_seconds or 0.0
-        times = []
-        for response in submitted:
-            labeler = self.labelers[response.user_id]
+            if response.status != "submitted":
+                continue
+            answers = response.answers
+            submitted.append((response.user_id, answers))
             if response.submitted_at is not None:
                 day = response.submitted_at.date()
                 labeler.per_day[day] += 1
@@ -291,18 +388,34 @@ class Dashboard:
                 times.append(response.submitted_at)
             if response.time_spent_seconds is not None:
                 labeler.seconds.append(response.time_spent_seconds)
-            for name in self.written:
-                if name in response.values:
+            for index, name in self.written:
+                if answers[index] is not None:
                     labeler.written += 1
-                    labeler.pasted += name in response.pasted
-            if self.board is not None and models is not None:
-                self.board.add_response(response.values, models)
+                    labeler.pasted += name in (self.parsed[response.pasted] or ())
+            if board:
+                self.board_responses[(tuple([answers[i] for i in picked]), model_texts)] += 1
         if record_status == "completed" and times:
             times.sort()
             self.completed_per_day[times[min(self.min_submitted, len(times)) - 1].date()] += 1
+        # In labeler order, so that records answered alike by the same labelers group together.
+        submitted.sort(key=itemgetter(0))
+        count = len(submitted)
+        for index, question in enumerate(self.questions):
+            answered = tuple([(user, answers[index]) for user, answers in submitted if answers[index] is not None])
+            question.add_record(record_id, answered, responses=count)
+
+    def _fold(self) -> None:
         for question in self.questions:
-            answers = [(r.user_id, r.values[question.name]["value"]) for r in submitted if question.name in r.values]
-            question.add_record(record_id, answers, responses=len(submitted))
+            question.fold()
+        if self.board is not None:
+            for (answers, models), count in self.board_responses.items():
+                values = {
+                    name: {"value": self.parsed[text]}
+                    for (_, name), text in zip(self.board_questions, answers, strict=True)
+                    if text is not None
+                }
+                self.board.add_response(values, {name: self.parsed[text] for name, text in models}, count)
+            self.board_responses.clear()
 
     # The report ----------------------------------------------------------------------
 
@@ -385,6 +498,7 @@ class Dashboard:
     ) -> dict[str, Any]:
         """The payload: `records` (total and completed), `usernames` by user id, and
         per-labeler gold accuracy where the gold checks measured it."""
+        self._fold()
         gold = gold_accuracy or {}
         labelers = sorted(self.labelers, key=lambda user_id: usernames.get(user_id, user_id))
         annotators = [self._labeler(user_id, usernames.get(user_id, user_id), gold) for user_id in labelers]
@@ -433,28 +547,36 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     )
     responses = Response.objects.filter(record__dataset=dataset)
     total = responses.count() if on_progress is not None else 0
-    columns = ["record_id", "record__status", "user_id", "status", "values", "time_spent_seconds", "submitted_at"]
-    columns += ["context", *(["record__metadata"] if slots else [])]
-    rows = responses.order_by("record_id").values_list(*columns).iterator(chunk_size=METRICS_CHUNK)
+    # Texts, not parsed JSON nor UUIDs: PostgreSQL extracts each answer as JSON text, the
+    # dashboard groups equal texts and parses each distinct one once.
+    text = TextField()
+    columns = {
+        "dashboard_record": Cast("record_id", text),
+        "dashboard_record_status": F("record__status"),
+        "dashboard_user": Cast("user_id", text),
+        "dashboard_status": F("status"),
+        "dashboard_seconds": F("time_spent_seconds"),
+        "dashboard_submitted_at": F("submitted_at"),
+        "dashboard_pasted": Cast(KeyTransform("pasted", "context"), text),
+        **{
+            f"dashboard_answer_{i}": Cast(KeyTransform("value", KeyTransform(q.name, "values")), text)
+            for i, q in enumerate(questions)
+        },
+        **{
+            f"dashboard_model_{i}": Cast(KeyTransform(key, "record__metadata"), text)
+            for i, key in enumerate(slots.values())
+        },
+    }
+    rows = responses.order_by("record_id").annotate(**columns).values_list(*columns).iterator(chunk_size=METRICS_CHUNK)
+    answers_end = 7 + len(questions)
     done = 0
     for record_id, group in groupby(rows, key=itemgetter(0)):
         group = list(group)
-        metadata = (group[0][8] or {}) if slots else None
         dashboard.add_record(
-            str(record_id),
+            record_id,
             group[0][1],
-            [
-                ResponseRow(
-                    user_id=str(row[2]),
-                    status=row[3],
-                    values=row[4] or {},
-                    time_spent_seconds=row[5],
-                    submitted_at=row[6],
-                    pasted=(row[7] or {}).get("pasted") or (),
-                )
-                for row in group
-            ],
-            models={name: metadata.get(key) for name, key in slots.items()} if metadata is not None else None,
+            [ResponseRow(row[2], row[3], row[4], row[5], row[6], row[7:answers_end]) for row in group],
+            models=dict(zip(slots, group[0][answers_end:], strict=True)) if slots else None,
         )
         if on_progress is not None and (done + len(group)) // METRICS_CHUNK > done // METRICS_CHUNK:
             on_progress(done + len(group), total)
