@@ -1,10 +1,15 @@
-"""The quality dashboard of a dataset: everything it shows, computed in one streaming pass.
+"""The quality dashboard of a dataset: everything it shows, computed in one pass.
 
-`Dashboard` is fed every response of the dataset, one record at a time (`add_record`,
-the record's responses of every status), and holds only what the report needs:
-counters per day, per labeler and per option, coincidence cells, one float per
-submitted response's time. `dashboard_compute` streams a dataset's responses into it
-(the selectors and the metrics job both call it).
+`Dashboard` is fed each labeler's aggregates (`add_labeler`: counts by status, time,
+submissions per day, written and pasted answers) and every record's submitted answers
+(`add_record`: its labelers, each question's answers as JSON text, its submission
+times), and holds only what the report needs: counters per day, per labeler and per
+option, one count per distinct answer pattern, one float per submitted response's
+time. Records answered alike are grouped by pattern and each distinct pattern is
+computed once, weighted (`_QuestionDashboard.fold`), so the cost follows the distinct
+patterns, not the records. `dashboard_compute` has PostgreSQL do the per-response
+work and streams one row per record into it (the selectors and the metrics job both
+call it).
 
 What it reports, beside the metrics of `feedback.metrics` (agreement and unified
 answers per question, responses by status per labeler):
@@ -28,8 +33,9 @@ answers per question, responses by status per labeler):
   chosen label counted; for rankings, how often each option got each rank); a bootstrap
   95 % interval of the headline alpha (`BOOTSTRAP_ROUNDS` resamples, seeded, of the
   records that have pairable answers, with replacement: a record's units, e.g. each
-  option of a ranking, stay together); the `DISPUTED` records with the most
-  disagreement (mean distance between two of its answers under the headline measure);
+  option of a ranking, stay together; drawn as a multinomial over the answer patterns
+  weighted by their records, which is the same resampling); the `DISPUTED` records
+  with the most disagreement (mean distance between two of its answers under the headline measure);
 * **leaderboard** where the dataset names its models (`feedback.leaderboard`).
 
 Gold accuracy per labeler is not computed here: a labeler's row carries
@@ -43,26 +49,26 @@ import json
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from itertools import groupby
-from operator import itemgetter
+from datetime import UTC, date, datetime, timedelta
 from statistics import median
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Q, TextField
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum, TextField
 from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from scipy import sparse
 
-from accounts.models import User
 from feedback.agreement import Agreement, Measure, unit_coincidences
 from feedback.leaderboard import Leaderboard, Plan, plan_for
 from feedback.metrics import QuestionMetrics
-from feedback.models import Dataset, RecordStatus, Response
+from feedback.models import Dataset, RecordStatus, Response, ResponseStatus
 from feedback.questions import kind_of
 
 BOOTSTRAP_ROUNDS = 200
@@ -75,20 +81,6 @@ SECONDS_BINS = (0, 10, 20, 30, 60, 90, 120, 180, 300, 600)
 STATUSES = ("submitted", "draft", "discarded")
 
 Cell = tuple[Hashable, Hashable]
-
-
-class ResponseRow(NamedTuple):
-    """One response as the stream gives it: `answers` holds each question's value as
-    JSON text, in the dashboard's question order (None: not answered), and `pasted` the
-    JSON text of `context["pasted"]`. Texts, not parsed values: the dashboard groups
-    equal answers by their text and parses each distinct one once."""
-
-    user_id: str
-    status: str
-    time_spent_seconds: float | None
-    submitted_at: datetime | None
-    pasted: str | None
-    answers: tuple[str | None, ...]
 
 
 class _Parsed(dict):
@@ -145,7 +137,7 @@ class _QuestionDashboard:
         # so its answers are never kept.
         self.keeps_answers = bool(self.metrics.agreements or self.metrics.tally is not None or self.counts_answers)
         self.patterns: Counter[tuple[int, tuple[tuple[str, str], ...]]] = Counter()
-        self.scores: dict[tuple[str, ...], float] = {}
+        self.scores: dict[tuple[tuple[str, str], ...], float] = {}
         self.cells_cache: dict[tuple[str, ...], dict[Cell, float]] = {}
         self.folded = False
         self.distribution: Counter[str] = Counter()
@@ -200,10 +192,9 @@ class _QuestionDashboard:
         self.patterns[(responses, answers)] += 1
         if self.distance is None or len(answers) < 2:
             return
-        texts = tuple(text for _, text in answers)
-        score = self.scores.get(texts)
+        score = self.scores.get(answers)
         if score is None:
-            score = self.scores[texts] = self._disagreement(texts)
+            score = self.scores[answers] = self._disagreement(tuple([text for _, text in answers]))
         if score > 0:
             entry = (score, record_id)
             if len(self.disputed) < DISPUTED:
@@ -338,7 +329,7 @@ class Dashboard:
             _QuestionDashboard(q.name, q.type, [o["value"] for o in q.settings.get("options", [])], self.parsed)
             for q in questions
         ]
-        self.written = [(i, q.name) for i, q in enumerate(self.questions) if q.kind.writes_text]
+        self.written = [q.name for q in self.questions if q.kind.writes_text]
         self.min_submitted = max(1, min_submitted)
         self.board = Leaderboard(leaderboard) if leaderboard is not None else None
         # The leaderboard's questions, and the submitted responses grouped by their
@@ -351,58 +342,65 @@ class Dashboard:
             if leaderboard
             else set()
         )
-        self.board_questions = [(i, q.name) for i, q in enumerate(self.questions) if q.name in read]
-        self.board_indices = [i for i, _ in self.board_questions]
+        self.board_questions = [q.name for q in self.questions if q.name in read]
+        self.board_indices = [i for i, q in enumerate(self.questions) if q.name in read]
         self.board_responses: Counter[tuple[tuple[str | None, ...], tuple[tuple[str, str | None], ...]]] = Counter()
         self.now = now
         self.labelers: dict[str, _Labeler] = defaultdict(_Labeler)
         self.submitted_per_day: Counter[date] = Counter()
         self.completed_per_day: Counter[date] = Counter()
 
+    def add_labeler(
+        self,
+        user_id: str,
+        counts: Mapping[str, int],
+        *,
+        time_spent: float,
+        seconds: Iterable[float],
+        per_day: Mapping[date, int],
+        written: int,
+        pasted: int,
+    ) -> None:
+        """One labeler's responses: how many of each status, the seconds spent on all of
+        them and on each submitted one, submissions per day, and their submitted written
+        answers (to text questions) and how many of those were pasted."""
+        labeler = self.labelers[user_id]
+        labeler.counts.update(counts)
+        labeler.time_spent += time_spent
+        labeler.seconds.extend(seconds)
+        labeler.per_day.update(per_day)
+        self.submitted_per_day.update(per_day)
+        labeler.written += written
+        labeler.pasted += pasted
+
     def add_record(
         self,
         record_id: str,
         record_status: str,
-        responses: list[ResponseRow],
+        users: Sequence[str],
+        answers: Sequence[Sequence[str | None]],
+        times: Sequence[datetime],
         models: Mapping[str, str | None] | None = None,
     ) -> None:
-        """Every response of one record; `models`: field -> the JSON text of its model
-        in the record's metadata (the leaderboard's)."""
-        times = []
-        board = self.board is not None and models is not None
-        model_texts = tuple(models.items()) if board else ()
-        picked = self.board_indices
-        submitted: list[tuple[str, tuple[str | None, ...]]] = []
-        for response in responses:
-            labeler = self.labelers[response.user_id]
-            labeler.counts[response.status] += 1
-            labeler.time_spent += response.time_spent_seconds or 0.0
-            if response.status != "submitted":
-                continue
-            answers = response.answers
-            submitted.append((response.user_id, answers))
-            if response.submitted_at is not None:
-                day = response.submitted_at.date()
-                labeler.per_day[day] += 1
-                self.submitted_per_day[day] += 1
-                times.append(response.submitted_at)
-            if response.time_spent_seconds is not None:
-                labeler.seconds.append(response.time_spent_seconds)
-            for index, name in self.written:
-                if answers[index] is not None:
-                    labeler.written += 1
-                    labeler.pasted += name in (self.parsed[response.pasted] or ())
-            if board:
-                self.board_responses[(tuple([answers[i] for i in picked]), model_texts)] += 1
+        """One record's submitted responses: their labelers in labeler order, for each
+        question (in the dashboard's order) their answers as JSON text aligned with
+        `users` (None: not answered), and their submission times in order; `models`:
+        field -> the JSON text of its model in the record's metadata (the leaderboard's)."""
         if record_status == "completed" and times:
-            times.sort()
+            times = sorted(times)
             self.completed_per_day[times[min(self.min_submitted, len(times)) - 1].date()] += 1
-        # In labeler order, so that records answered alike by the same labelers group together.
-        submitted.sort(key=itemgetter(0))
-        count = len(submitted)
-        for index, question in enumerate(self.questions):
-            answered = tuple([(user, answers[index]) for user, answers in submitted if answers[index] is not None])
-            question.add_record(record_id, answered, responses=count)
+        responses = len(users)
+        if self.board is not None and models is not None:
+            # Each response for the leaderboard, grouped by its answers and the models.
+            about = tuple(models.items())
+            picked = [answers[i] for i in self.board_indices]
+            for j in range(responses):
+                self.board_responses[(tuple([texts[j] for texts in picked]), about)] += 1
+        for question, texts in zip(self.questions, answers, strict=True):
+            answered = tuple(
+                sorted([(user, text) for user, text in zip(users, texts, strict=True) if text is not None])
+            )
+            question.add_record(record_id, answered, responses=responses)
 
     def _fold(self) -> None:
         for question in self.questions:
@@ -411,7 +409,7 @@ class Dashboard:
             for (answers, models), count in self.board_responses.items():
                 values = {
                     name: {"value": self.parsed[text]}
-                    for (_, name), text in zip(self.board_questions, answers, strict=True)
+                    for name, text in zip(self.board_questions, answers, strict=True)
                     if text is not None
                 }
                 self.board.add_response(values, {name: self.parsed[text] for name, text in models}, count)
@@ -529,14 +527,70 @@ def gold_accuracy_by_labeler(dataset: Dataset) -> dict[str, float]:
     return {}
 
 
+def _answer(question: str, values: str = "values") -> Cast:
+    """A response's answer to `question` as JSON text (NULL: not answered)."""
+    return Cast(KeyTransform("value", KeyTransform(question, values)), TextField())
+
+
+def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
+    """Each labeler's counts, time, submissions per day and paste rate, aggregated by
+    PostgreSQL (two queries, a row per labeler and per labeler-day); their usernames."""
+    submitted = Q(status=ResponseStatus.SUBMITTED)
+    written = {
+        f"written_{i}": Count("id", filter=submitted & Q(values__has_key=name))
+        for i, name in enumerate(dashboard.written)
+    }
+    pasted = {
+        f"pasted_{i}": Count("id", filter=submitted & Q(values__has_key=name, context__pasted__contains=[name]))
+        for i, name in enumerate(dashboard.written)
+    }
+    days: defaultdict[str, Counter[date]] = defaultdict(Counter)
+    per_day = (
+        responses.filter(submitted, submitted_at__isnull=False)
+        .values_list("user_id", TruncDate("submitted_at", tzinfo=UTC))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for user_id, day, n in per_day:
+        days[str(user_id)][day] = n
+    rows = (
+        responses.values("user_id", "user__username")
+        .annotate(
+            **{f"status_{status}": Count("id", filter=Q(status=status)) for status in ResponseStatus.values},
+            time_spent=Sum("time_spent_seconds"),
+            seconds=ArrayAgg("time_spent_seconds", filter=submitted & Q(time_spent_seconds__isnull=False)),
+            **written,
+            **pasted,
+        )
+        .order_by()
+    )
+    usernames = {}
+    for row in rows:
+        user_id = str(row["user_id"])
+        usernames[user_id] = row["user__username"]
+        dashboard.add_labeler(
+            user_id,
+            {status: row[f"status_{status}"] for status in ResponseStatus.values if row[f"status_{status}"]},
+            time_spent=row["time_spent"] or 0.0,
+            seconds=row["seconds"] or (),
+            per_day=days[user_id],
+            written=sum(row[key] for key in written),
+            pasted=sum(row[key] for key in pasted),
+        )
+    return usernames
+
+
 def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """The quality dashboard of a dataset, for its managers (`feedback.dashboard`):
     progress per day and the ETA, agreement per question with a bootstrap interval,
     answer distributions and the most disputed records, per-labeler counts, time,
     paste rate and alpha without them, and the leaderboard where the dataset names its
-    models. Every response is streamed once, ordered by record, `METRICS_CHUNK` rows at
-    a time (values, not model instances), so memory stays flat; five queries.
-    `on_progress` is called every chunk with (responses read, responses in the dataset)."""
+    models. PostgreSQL does the per-response work: per-labeler aggregates, one row per
+    record with its submitted answers to each question as JSON text (streamed
+    `METRICS_CHUNK` records at a time, so memory stays flat), and the leaderboard's
+    responses grouped by answers and models; Python groups the records by answer
+    pattern. `on_progress` is called every chunk with (submitted responses read,
+    submitted responses in the dataset)."""
     slots = dict(dataset.leaderboard_models or {})
     questions = list(dataset.questions.all())
     dashboard = Dashboard(
@@ -546,48 +600,43 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
         now=timezone.now(),
     )
     responses = Response.objects.filter(record__dataset=dataset)
-    total = responses.count() if on_progress is not None else 0
-    # Texts, not parsed JSON nor UUIDs: PostgreSQL extracts each answer as JSON text, the
-    # dashboard groups equal texts and parses each distinct one once.
+    submitted = responses.filter(status=ResponseStatus.SUBMITTED)
+    usernames = _read_labelers(dashboard, responses)
+    total = submitted.count() if on_progress is not None else 0
+    # One row per record with submitted responses, grouped by the record's key (a
+    # UUID: a cheap sort), its responses' fields as arrays in labeler order.
     text = TextField()
-    columns = {
-        "dashboard_record": Cast("record_id", text),
-        "dashboard_record_status": F("record__status"),
-        "dashboard_user": Cast("user_id", text),
-        "dashboard_status": F("status"),
-        "dashboard_seconds": F("time_spent_seconds"),
-        "dashboard_submitted_at": F("submitted_at"),
-        "dashboard_pasted": Cast(KeyTransform("pasted", "context"), text),
-        **{
-            f"dashboard_answer_{i}": Cast(KeyTransform("value", KeyTransform(q.name, "values")), text)
-            for i, q in enumerate(questions)
-        },
-        **{
-            f"dashboard_model_{i}": Cast(KeyTransform(key, "record__metadata"), text)
-            for i, key in enumerate(slots.values())
-        },
+    by_labeler = "responses__user_id"
+    per_question = {
+        f"answers_{i}": ArrayAgg(_answer(question.name, "responses__values")) for i, question in enumerate(questions)
     }
-    rows = responses.order_by("record_id").annotate(**columns).values_list(*columns).iterator(chunk_size=METRICS_CHUNK)
-    answers_end = 7 + len(questions)
-    done = 0
-    for record_id, group in groupby(rows, key=itemgetter(0)):
-        group = list(group)
-        dashboard.add_record(
-            record_id,
-            group[0][1],
-            [ResponseRow(row[2], row[3], row[4], row[5], row[6], row[7:answers_end]) for row in group],
-            models=dict(zip(slots, group[0][answers_end:], strict=True)) if slots else None,
+    models = {f"model_{i}": Cast(KeyTransform(key, "metadata"), text) for i, key in enumerate(slots.values())}
+    rows = (
+        dataset.records.filter(responses__status=ResponseStatus.SUBMITTED)
+        .annotate(
+            key=Cast("id", text),
+            users=ArrayAgg(Cast(by_labeler, text)),
+            times=ArrayAgg("responses__submitted_at", filter=Q(responses__submitted_at__isnull=False)),
+            **per_question,
+            **models,
         )
-        if on_progress is not None and (done + len(group)) // METRICS_CHUNK > done // METRICS_CHUNK:
-            on_progress(done + len(group), total)
-        done += len(group)
+        .order_by()
+        .values_list("key", "status", "users", "times", *per_question, *models)
+    )
+    done, answers_end = 0, 4 + len(per_question)
+    # In a transaction the server-side cursor streams; in autocommit Django declares it
+    # WITH HOLD, which PostgreSQL materialises whole before the first row.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
+        for row in rows.iterator(chunk_size=METRICS_CHUNK):
+            record_id, record_status, users, times = row[:4]
+            about = dict(zip(slots, row[answers_end:], strict=True)) if slots else None
+            dashboard.add_record(record_id, record_status, users, row[4:answers_end], times or (), about)
+            if on_progress is not None and (done + len(users)) // METRICS_CHUNK > done // METRICS_CHUNK:
+                on_progress(done + len(users), total)
+            done += len(users)
     records = dataset.records.aggregate(
         total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
     )
-    usernames = {
-        str(pk): username
-        for pk, username in User.objects.filter(pk__in=list(dashboard.labelers)).values_list("pk", "username")
-    }
     return dashboard.report(
         records=records,
         usernames=usernames,
