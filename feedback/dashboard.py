@@ -57,11 +57,11 @@ from statistics import median
 from typing import Any
 
 import numpy as np
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum, TextField
+from django.db.models import Count, Func, Q, Sum, TextField, Value
 from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from scipy import sparse
 
@@ -81,6 +81,9 @@ SECONDS_BINS = (0, 10, 20, 30, 60, 90, 120, 180, 300, 600)
 STATUSES = ("submitted", "draft", "discarded")
 
 Cell = tuple[Hashable, Hashable]
+# A record's submitted responses to one question: their labelers in order, and each
+# one's answer as JSON text ("": not answered).
+Pattern = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 class _Parsed(dict):
@@ -136,8 +139,8 @@ class _QuestionDashboard:
         # Free text (no agreement, no tally, no distribution): only answered records count,
         # so its answers are never kept.
         self.keeps_answers = bool(self.metrics.agreements or self.metrics.tally is not None or self.counts_answers)
-        self.patterns: Counter[tuple[int, tuple[tuple[str, str], ...]]] = Counter()
-        self.scores: dict[tuple[tuple[str, str], ...], float] = {}
+        self.patterns: Counter[Pattern] = Counter()
+        self.scores: dict[Pattern, float] = {}
         self.cells_cache: dict[tuple[str, ...], dict[Cell, float]] = {}
         self.folded = False
         self.distribution: Counter[str] = Counter()
@@ -181,20 +184,19 @@ class _QuestionDashboard:
         pairable = sum(cells.values())
         return sum(weight * self.distance(c, k) for (c, k), weight in cells.items()) / pairable if pairable else 0.0
 
-    def add_record(self, record_id: str, answers: tuple[tuple[str, str], ...], *, responses: int) -> None:
-        """The record's submitted answers to this question, as (labeler, answer JSON text)
-        in labeler order."""
-        if not answers:
-            return
+    def add_record(self, record_id: str, pattern: Pattern) -> None:
+        """The record's submitted responses (their labelers, in order) and their answers
+        to this question as JSON text ("": not answered); at least one answered."""
         if not self.keeps_answers:
             self.metrics.answered_records += 1
             return
-        self.patterns[(responses, answers)] += 1
-        if self.distance is None or len(answers) < 2:
+        self.patterns[pattern] += 1
+        if self.distance is None:
             return
-        score = self.scores.get(answers)
+        score = self.scores.get(pattern)
         if score is None:
-            score = self.scores[answers] = self._disagreement(tuple([text for _, text in answers]))
+            texts = tuple([text for text in pattern[1] if text])
+            score = self.scores[pattern] = self._disagreement(texts) if len(texts) > 1 else 0.0
         if score > 0:
             entry = (score, record_id)
             if len(self.disputed) < DISPUTED:
@@ -210,7 +212,9 @@ class _QuestionDashboard:
         # The metrics and distributions depend on the answers only, not on who gave them.
         answered: Counter[tuple[int, tuple[str, ...]]] = Counter()
         pairable: Counter[tuple[str, ...]] = Counter()
-        for (responses, answers), count in self.patterns.items():
+        for (users, given), count in self.patterns.items():
+            responses = len(users)
+            answers = [(user, text) for user, text in zip(users, given, strict=True) if text]
             texts = tuple(sorted(text for _, text in answers))
             answered[(responses, texts)] += count
             if self.distance is None or len(texts) < 2 or not self._cells_of(texts):
@@ -344,7 +348,9 @@ class Dashboard:
         )
         self.board_questions = [q.name for q in self.questions if q.name in read]
         self.board_indices = [i for i, q in enumerate(self.questions) if q.name in read]
-        self.board_responses: Counter[tuple[tuple[str | None, ...], tuple[tuple[str, str | None], ...]]] = Counter()
+        self.board_responses: defaultdict[tuple[tuple[str, str | None], ...], Counter[tuple[str | None, ...]]] = (
+            defaultdict(Counter)
+        )
         self.now = now
         self.labelers: dict[str, _Labeler] = defaultdict(_Labeler)
         self.submitted_per_day: Counter[date] = Counter()
@@ -378,39 +384,45 @@ class Dashboard:
         record_id: str,
         record_status: str,
         users: Sequence[str],
-        answers: Sequence[Sequence[str | None]],
-        times: Sequence[datetime],
+        answers: Sequence[Sequence[str]],
+        completed_on: date | None,
         models: Mapping[str, str | None] | None = None,
     ) -> None:
-        """One record's submitted responses: their labelers in labeler order, for each
-        question (in the dashboard's order) their answers as JSON text aligned with
-        `users` (None: not answered), and their submission times in order; `models`:
-        field -> the JSON text of its model in the record's metadata (the leaderboard's)."""
-        if record_status == "completed" and times:
-            times = sorted(times)
-            self.completed_per_day[times[min(self.min_submitted, len(times)) - 1].date()] += 1
-        responses = len(users)
+        """One record's submitted responses: their labelers, for each question (in the
+        dashboard's order) their answers as JSON text aligned with `users` ("": not
+        answered), the day the record was completed (its `min_submitted`-th submission,
+        UTC) if it was; `models`: field -> the JSON text of its model in the record's
+        metadata (the leaderboard's)."""
+        if record_status == "completed" and completed_on is not None:
+            self.completed_per_day[completed_on] += 1
+        if not users:
+            return
+        # In labeler order (one sort of the responses), so that records answered alike by
+        # the same labelers have the same pattern: (labelers, answers) per question.
+        labelers, *columns = zip(*sorted(zip(users, *answers, strict=True)), strict=True)
         if self.board is not None and models is not None:
-            # Each response for the leaderboard, grouped by its answers and the models.
-            about = tuple(models.items())
-            picked = [answers[i] for i in self.board_indices]
-            for j in range(responses):
-                self.board_responses[(tuple([texts[j] for texts in picked]), about)] += 1
-        for question, texts in zip(self.questions, answers, strict=True):
-            answered = tuple(
-                sorted([(user, text) for user, text in zip(users, texts, strict=True) if text is not None])
-            )
-            question.add_record(record_id, answered, responses=responses)
+            # The responses for the leaderboard, grouped by their answers and the models.
+            picked = [columns[i] for i in self.board_indices]
+            responses = zip(*picked, strict=True) if picked else [()] * len(labelers)
+            self.board_responses[tuple(models.items())].update(responses)
+        unanswered = ("",) * len(labelers)
+        for question, texts in zip(self.questions, columns, strict=True):
+            if texts != unanswered:
+                question.add_record(record_id, (labelers, texts))
 
     def _fold(self) -> None:
         for question in self.questions:
             question.fold()
         if self.board is not None:
-            for (answers, models), count in self.board_responses.items():
+            for models, answers, count in (
+                (models, answers, count)
+                for models, counter in self.board_responses.items()
+                for answers, count in counter.items()
+            ):
                 values = {
                     name: {"value": self.parsed[text]}
                     for name, text in zip(self.board_questions, answers, strict=True)
-                    if text is not None
+                    if text
                 }
                 self.board.add_response(values, {name: self.parsed[text] for name, text in models}, count)
             self.board_responses.clear()
@@ -518,6 +530,7 @@ class Dashboard:
 
 ProgressCallback = Callable[[int, int], None]  # (responses read, responses in the dataset)
 METRICS_CHUNK = 2000
+SEPARATOR = "\x1f"  # the unit separator: JSON text escapes control characters
 
 
 def gold_accuracy_by_labeler(dataset: Dataset) -> dict[str, float]:
@@ -603,20 +616,29 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     submitted = responses.filter(status=ResponseStatus.SUBMITTED)
     usernames = _read_labelers(dashboard, responses)
     total = submitted.count() if on_progress is not None else 0
-    # One row per record with submitted responses, grouped by the record's key (a
-    # UUID: a cheap sort), its responses' fields as arrays in labeler order.
+    # One row per record with submitted responses (grouped by the record's id), each of
+    # its responses' fields joined by SEPARATOR in one text, in the same response order:
+    # labelers, answers to each question as JSON text ("": none), submission times in
+    # UTC (fixed width, so that they sort as text). Splitting a text is cheaper than
+    # parsing an array, and JSON text never holds the separator (a control character).
     text = TextField()
-    by_labeler = "responses__user_id"
     per_question = {
-        f"answers_{i}": ArrayAgg(_answer(question.name, "responses__values")) for i, question in enumerate(questions)
+        f"answers_{i}": StringAgg(Coalesce(_answer(question.name, "responses__values"), Value("")), SEPARATOR)
+        for i, question in enumerate(questions)
     }
     models = {f"model_{i}": Cast(KeyTransform(key, "metadata"), text) for i, key in enumerate(slots.values())}
+    utc_time = Func(
+        "responses__submitted_at",
+        function="to_char",
+        template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')",
+        output_field=text,
+    )
     rows = (
         dataset.records.filter(responses__status=ResponseStatus.SUBMITTED)
         .annotate(
             key=Cast("id", text),
-            users=ArrayAgg(Cast(by_labeler, text)),
-            times=ArrayAgg("responses__submitted_at", filter=Q(responses__submitted_at__isnull=False)),
+            users=StringAgg(Cast("responses__user_id", text), SEPARATOR),
+            times=StringAgg(utc_time, SEPARATOR, filter=Q(responses__submitted_at__isnull=False)),
             **per_question,
             **models,
         )
@@ -629,8 +651,19 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     with nullcontext() if connection.in_atomic_block else transaction.atomic():
         for row in rows.iterator(chunk_size=METRICS_CHUNK):
             record_id, record_status, users, times = row[:4]
-            about = dict(zip(slots, row[answers_end:], strict=True)) if slots else None
-            dashboard.add_record(record_id, record_status, users, row[4:answers_end], times or (), about)
+            users = users.split(SEPARATOR)
+            completed_on = None
+            if record_status == RecordStatus.COMPLETED and times:
+                times = sorted(times.split(SEPARATOR))
+                completed_on = date.fromisoformat(times[min(dashboard.min_submitted, len(times)) - 1][:10])
+            dashboard.add_record(
+                record_id,
+                record_status,
+                users,
+                [answers.split(SEPARATOR) for answers in row[4:answers_end]],
+                completed_on,
+                dict(zip(slots, row[answers_end:], strict=True)) if slots else None,
+            )
             if on_progress is not None and (done + len(users)) // METRICS_CHUNK > done // METRICS_CHUNK:
                 on_progress(done + len(users), total)
             done += len(users)

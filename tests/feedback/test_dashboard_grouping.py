@@ -76,8 +76,8 @@ def test_grouped_records_give_the_numbers_of_records_one_by_one(seed):
     records = _records(seed, 400)
     dashboard = Dashboard(QUESTIONS, min_submitted=2, now=datetime.now(UTC))
     for n, responses in enumerate(records):
-        answers = [[json.dumps(v[q.name]) if q.name in v else None for _, v in responses] for q in QUESTIONS]
-        dashboard.add_record(f"rec-{n:04d}", "pending", [user for user, _ in responses], answers, ())
+        answers = [[json.dumps(v[q.name]) if q.name in v else "" for _, v in responses] for q in QUESTIONS]
+        dashboard.add_record(f"rec-{n:04d}", "pending", [user for user, _ in responses], answers, None)
     for user in LABELERS:
         dashboard.add_labeler(user, {"submitted": 1}, time_spent=0.0, seconds=(), per_day={}, written=0, pasted=0)
     report = dashboard.report(records={"total": len(records), "completed": 0}, usernames={}, rounds=20)
