@@ -540,9 +540,9 @@ def gold_accuracy_by_labeler(dataset: Dataset) -> dict[str, float]:
     return {}
 
 
-def _answer(question: str, values: str = "values") -> Cast:
-    """A response's answer to `question` as JSON text (NULL: not answered)."""
-    return Cast(KeyTransform("value", KeyTransform(question, values)), TextField())
+def _answer(question: str) -> Cast:
+    """A record's response's answer to `question` as JSON text (NULL: not answered)."""
+    return Cast(KeyTransform("value", KeyTransform(question, "responses__values")), TextField())
 
 
 def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
@@ -598,12 +598,12 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     progress per day and the ETA, agreement per question with a bootstrap interval,
     answer distributions and the most disputed records, per-labeler counts, time,
     paste rate and alpha without them, and the leaderboard where the dataset names its
-    models. PostgreSQL does the per-response work: per-labeler aggregates, one row per
-    record with its submitted answers to each question as JSON text (streamed
-    `METRICS_CHUNK` records at a time, so memory stays flat), and the leaderboard's
-    responses grouped by answers and models; Python groups the records by answer
-    pattern. `on_progress` is called every chunk with (submitted responses read,
-    submitted responses in the dataset)."""
+    models. PostgreSQL does the per-response work: per-labeler aggregates, and one row
+    per record with its submitted answers to each question as JSON text (streamed
+    `METRICS_CHUNK` records at a time, so memory stays flat); Python groups the records
+    (and the leaderboard's responses) by answer pattern. Five queries (six with
+    `on_progress`, which counts the submitted responses first). `on_progress` is called
+    every chunk with (submitted responses read, submitted responses in the dataset)."""
     slots = dict(dataset.leaderboard_models or {})
     questions = list(dataset.questions.all())
     dashboard = Dashboard(
@@ -623,7 +623,7 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     # parsing an array, and JSON text never holds the separator (a control character).
     text = TextField()
     per_question = {
-        f"answers_{i}": StringAgg(Coalesce(_answer(question.name, "responses__values"), Value("")), SEPARATOR)
+        f"answers_{i}": StringAgg(Coalesce(_answer(question.name), Value("")), SEPARATOR)
         for i, question in enumerate(questions)
     }
     models = {f"model_{i}": Cast(KeyTransform(key, "metadata"), text) for i, key in enumerate(slots.values())}
