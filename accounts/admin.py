@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from accounts.api_keys import api_key_revoke
 from accounts.models import ApiKey, User
@@ -77,4 +78,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
-        self.message_user(request, f"{queryset.count()} key(s) revoked.")
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%(count)d key revoked.", "%(count)d keys revoked.", count) % {"count": count}
+        )

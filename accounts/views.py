@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -58,3 +63,23 @@ def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
     api_key_revoke(api_key=api_key)
     messages.info(request, f"The key '{api_key.name}' is revoked.")
     return redirect("account_api_keys")
+
+
+def admin_login(login_view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The admin's login, through allauth's rate-limited one (`secure_admin_login`).
+
+    The admin sends a signed-in user who is not staff to its login page; there
+    allauth would raise PermissionDenied, which Django logs with a traceback and, with
+    no 403 page of ours, answers with a bare one. Such a user gets the site's 403 page
+    instead, with the way back home.
+    """
+    secured = secure_admin_login(login_view)
+
+    @wraps(login_view)
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not (user.is_staff and user.is_active):
+            return render(request, "403.html", {"reason": "The administration is not open to you."}, status=403)
+        return secured(request, *args, **kwargs)
+
+    return view

@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.signup",
             ],
         },
     },
@@ -216,6 +217,11 @@ REST_FRAMEWORK = {
 # Feedloop's own limits.
 FEEDLOOP_BULK_MAX_RECORDS = env_int("FEEDLOOP_BULK_MAX_RECORDS", 500, minimum=1)
 FEEDLOOP_API_MAX_BODY_BYTES = env_int("FEEDLOOP_API_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
+# How much text a record and an answer may hold, in characters (a chat field counts its
+# messages' contents): one field, all of a record's fields together, one written answer.
+FEEDLOOP_MAX_FIELD_CHARS = env_int("FEEDLOOP_MAX_FIELD_CHARS", 50_000, minimum=100)
+FEEDLOOP_MAX_RECORD_CHARS = env_int("FEEDLOOP_MAX_RECORD_CHARS", 100_000, minimum=100)
+FEEDLOOP_MAX_ANSWER_CHARS = env_int("FEEDLOOP_MAX_ANSWER_CHARS", 50_000, minimum=100)
 # File imports: the largest file accepted, the largest single cell, and how many row
 # errors a job keeps (all are counted).
 FEEDLOOP_IMPORT_MAX_BYTES = env_int("FEEDLOOP_IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)

@@ -1,13 +1,17 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from config.errors import api_not_found
 from feedback import views
 
-# The admin's own login has no throttling: send it through allauth's rate-limited one.
-admin.site.login = secure_admin_login(admin.site.login)
+# The admin's own login has no throttling: send it through allauth's rate-limited one
+# (and a signed-in labeler who is not staff to the site's 403 page).
+admin.site.login = admin_login(admin.site.login)
 admin.site.site_header = "Feedloop administration"
 admin.site.site_title = "Feedloop"
 
@@ -28,6 +32,9 @@ urlpatterns = [
     path("datasets/<uuid:dataset_id>/records/<uuid:record_id>/restore", views.record_restore, name="record_restore"),
     path("datasets/<uuid:dataset_id>/review/", views.review_queue, name="review_queue"),
     path("datasets/<uuid:dataset_id>/review/<uuid:record_id>/", views.review_page, name="review_page"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the icon (its
+    # URL looked up per request, since the hashed name exists only after collectstatic).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("feedloop/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -52,7 +52,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -61,11 +61,12 @@ from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
 from django.db import connection, transaction
 from django.db.models import Count, Func, Q, Sum, TextField, Value
 from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from scipy import sparse
 
 from feedback.agreement import Agreement, Measure, unit_coincidences
+from feedback.gold import GoldReport, gold_report
 from feedback.leaderboard import Leaderboard, Plan, plan_for
 from feedback.metrics import QuestionMetrics
 from feedback.models import Dataset, RecordStatus, Response, ResponseStatus
@@ -533,11 +534,10 @@ METRICS_CHUNK = 2000
 SEPARATOR = "\x1f"  # the unit separator: JSON text escapes control characters
 
 
-def gold_accuracy_by_labeler(dataset: Dataset) -> dict[str, float]:
-    """Each labeler's accuracy on the dataset's gold records, by user id: the gold
-    checks' selector goes here. None are measured yet, so none are reported (absent
-    means absent; never a made-up number)."""
-    return {}
+def gold_accuracy_by_labeler(report: GoldReport) -> dict[str, float]:
+    """Each labeler's accuracy on the dataset's gold records, by user id, where the gold
+    checks graded at least one of their answers (absent means not measured)."""
+    return {str(labeler.user_id): labeler.accuracy for labeler in report.labelers if labeler.accuracy is not None}
 
 
 def _answer(question: str) -> Cast:
@@ -545,9 +545,16 @@ def _answer(question: str) -> Cast:
     return Cast(KeyTransform("value", KeyTransform(question, "responses__values")), TextField())
 
 
+def _utc(moment: str, layout: str) -> Func:
+    """A time as UTC text in a fixed-width `to_char` layout (so that it sorts as text);
+    NULL stays NULL (and string_agg skips it)."""
+    template = f"to_char(%(expressions)s AT TIME ZONE 'UTC', '{layout}')"
+    return Func(moment, function="to_char", template=template, output_field=TextField())
+
+
 def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
     """Each labeler's counts, time, submissions per day and paste rate, aggregated by
-    PostgreSQL (two queries, a row per labeler and per labeler-day); their usernames."""
+    PostgreSQL (one query, a row per labeler); their usernames."""
     submitted = Q(status=ResponseStatus.SUBMITTED)
     written = {
         f"written_{i}": Count("id", filter=submitted & Q(values__has_key=name))
@@ -557,21 +564,13 @@ def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
         f"pasted_{i}": Count("id", filter=submitted & Q(values__has_key=name, context__pasted__contains=[name]))
         for i, name in enumerate(dashboard.written)
     }
-    days: defaultdict[str, Counter[date]] = defaultdict(Counter)
-    per_day = (
-        responses.filter(submitted, submitted_at__isnull=False)
-        .values_list("user_id", TruncDate("submitted_at", tzinfo=UTC))
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for user_id, day, n in per_day:
-        days[str(user_id)][day] = n
     rows = (
         responses.values("user_id", "user__username")
         .annotate(
             **{f"status_{status}": Count("id", filter=Q(status=status)) for status in ResponseStatus.values},
             time_spent=Sum("time_spent_seconds"),
             seconds=ArrayAgg("time_spent_seconds", filter=submitted & Q(time_spent_seconds__isnull=False)),
+            days=StringAgg(_utc("submitted_at", "YYYY-MM-DD"), SEPARATOR, filter=submitted),
             **written,
             **pasted,
         )
@@ -586,7 +585,9 @@ def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
             {status: row[f"status_{status}"] for status in ResponseStatus.values if row[f"status_{status}"]},
             time_spent=row["time_spent"] or 0.0,
             seconds=row["seconds"] or (),
-            per_day=days[user_id],
+            per_day={
+                date.fromisoformat(day): n for day, n in Counter((row["days"] or "").split(SEPARATOR)).items() if day
+            },
             written=sum(row[key] for key in written),
             pasted=sum(row[key] for key in pasted),
         )
@@ -601,9 +602,10 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     models. PostgreSQL does the per-response work: per-labeler aggregates, and one row
     per record with its submitted answers to each question as JSON text (streamed
     `METRICS_CHUNK` records at a time, so memory stays flat); Python groups the records
-    (and the leaderboard's responses) by answer pattern. Five queries (six with
-    `on_progress`, which counts the submitted responses first). `on_progress` is called
-    every chunk with (submitted responses read, submitted responses in the dataset)."""
+    (and the leaderboard's responses) by answer pattern. Five queries and the gold
+    report's (one more with `on_progress`, which counts the submitted responses first).
+    `on_progress` is called every chunk with (submitted responses read, submitted
+    responses in the dataset)."""
     slots = dict(dataset.leaderboard_models or {})
     questions = list(dataset.questions.all())
     dashboard = Dashboard(
@@ -612,7 +614,10 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
         leaderboard=plan_for(questions, list(slots)) if slots else None,
         now=timezone.now(),
     )
-    responses = Response.objects.filter(record__dataset=dataset)
+    # Gold records are left out of everything but the gold report: every labeler answers
+    # them, against a known answer, so they would weigh agreement and progress towards
+    # the easy, checked cases.
+    responses = Response.objects.filter(record__dataset=dataset, record__gold__isnull=True)
     submitted = responses.filter(status=ResponseStatus.SUBMITTED)
     usernames = _read_labelers(dashboard, responses)
     total = submitted.count() if on_progress is not None else 0
@@ -627,18 +632,12 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
         for i, question in enumerate(questions)
     }
     models = {f"model_{i}": Cast(KeyTransform(key, "metadata"), text) for i, key in enumerate(slots.values())}
-    utc_time = Func(
-        "responses__submitted_at",
-        function="to_char",
-        template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')",
-        output_field=text,
-    )
     rows = (
-        dataset.records.filter(responses__status=ResponseStatus.SUBMITTED)
+        dataset.records.filter(gold__isnull=True, responses__status=ResponseStatus.SUBMITTED)
         .annotate(
             key=Cast("id", text),
             users=StringAgg(Cast("responses__user_id", text), SEPARATOR),
-            times=StringAgg(utc_time, SEPARATOR, filter=Q(responses__submitted_at__isnull=False)),
+            times=StringAgg(_utc("responses__submitted_at", 'YYYY-MM-DD"T"HH24:MI:SS.US'), SEPARATOR),
             **per_question,
             **models,
         )
@@ -667,12 +666,14 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
             if on_progress is not None and (done + len(users)) // METRICS_CHUNK > done // METRICS_CHUNK:
                 on_progress(done + len(users), total)
             done += len(users)
-    records = dataset.records.aggregate(
+    records = dataset.records.filter(gold__isnull=True).aggregate(
         total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
     )
-    return dashboard.report(
+    gold = gold_report(dataset, questions=questions)
+    report = dashboard.report(
         records=records,
         usernames=usernames,
-        gold_accuracy=gold_accuracy_by_labeler(dataset),
+        gold_accuracy=gold_accuracy_by_labeler(gold),
         leaderboard_models=slots,
     )
+    return {**report, "gold": gold.as_dict()}

@@ -6,6 +6,11 @@ labelers' live leases are below the dataset's `min_submitted`. A lease counts on
 while its holder has not answered the record (a submitted or discarded response ends
 it), so a lease left behind by a race can never hold a slot.
 
+Gold records (`Record.gold` set) are mixed in at the dataset's `gold_rate`, on a
+schedule that keeps each labeler's gold share within one record of the rate at every
+point (`gold_turn`); they take no overlap slot and a labeler is handed each gold
+record at most once. Normal picks never hand out gold records.
+
 Both picks return the record row locked (`FOR UPDATE`): response writes lock the same
 row first, so a pick and a submission of the same record are serialised and the pick
 re-checks, under the lock, that the labeler has not answered it meanwhile. Free records
@@ -16,9 +21,11 @@ other and never take the same slot. Leases themselves are written by the queue s
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from feedback.models import Dataset, Record, RecordLease, RecordStatus, Response, ResponseStatus
@@ -70,8 +77,63 @@ def held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     return None
 
 
+def gold_turn(dataset: Dataset, user: Any) -> bool:
+    """Whether `user`'s next pick should be a gold record.
+
+    With t records answered (any status) of which g are gold, and the rate r: gold when
+    g < r·(t + 1) - u, u a uniform number in [0, 1) drawn from (user, dataset, t). Then
+    g always stays within one of r·t (g < r·(t+1) - 1 forces gold, g ≥ r·(t+1) forbids
+    it), while where in each stretch the gold record falls cannot be predicted: a labeler
+    cannot count their way to the gold records. Deterministic, so it can be tested."""
+    if dataset.gold_rate <= 0:
+        return False
+    counts = Response.objects.filter(user=user, record__dataset=dataset).aggregate(
+        total=Count("id"), gold=Count("id", filter=Q(record__gold__isnull=False))
+    )
+    jitter = random.Random(f"{user.pk}:{dataset.pk}:{counts['total']}").random()  # noqa: S311 - not security
+    return counts["gold"] < dataset.gold_rate * (counts["total"] + 1) - jitter
+
+
+def _first_free_locked(candidates: QuerySet[Record], still_free: Callable[[Record], bool]) -> Record | None:
+    """The first of `candidates` that no one else has locked, locked (`SKIP LOCKED`) and
+    `still_free` checked again under the lock: the pick's snapshot predates the row lock,
+    so a lease or response committed in between is not in it (a fresh statement sees it)."""
+    passed_over: list[Any] = []
+    for _ in range(MAX_PICK_ATTEMPTS):
+        record = candidates.exclude(pk__in=passed_over).select_for_update(skip_locked=True, of=("self",)).first()
+        if record is None:
+            return None
+        if still_free(record):
+            return record
+        passed_over.append(record.pk)
+    return None
+
+
+def free_gold_record(dataset: Dataset, user: Any) -> Record | None:
+    """The oldest gold record `user` was never handed (no response, no lease, even an
+    expired one), locked. Any status: gold records take no overlap slot."""
+    candidates = (
+        Record.objects.filter(dataset=dataset, gold__isnull=False)
+        .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
+        .exclude(Exists(RecordLease.objects.filter(record=OuterRef("pk"), user=user)))
+        .order_by("inserted_at", "id")
+    )
+    return _first_free_locked(candidates, lambda record: not Response.objects.filter(record=record, user=user).exists())
+
+
 def free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
-    """The oldest pending record `user` has not answered with a slot left, locked."""
+    """The record `user` takes next when they hold none, locked: a gold record when it
+    is their gold turn and one is left, else the oldest pending normal record they have
+    not answered with a slot left."""
+    if gold_turn(dataset, user):
+        record = free_gold_record(dataset, user)
+        if record is not None:
+            return record
+    return free_normal_record(dataset, user, now)
+
+
+def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
+    """The oldest pending record that is not gold, `user` has not answered, with a slot left, locked."""
 
     def other_live_leases() -> Subquery:
         return Subquery(
@@ -84,20 +146,14 @@ def free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
         )
 
     candidates = (
-        Record.objects.filter(dataset=dataset, status=RecordStatus.PENDING)
+        Record.objects.filter(dataset=dataset, status=RecordStatus.PENDING, gold__isnull=True)
         .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
         .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0))
         .filter(taken__lt=dataset.min_submitted)
         .order_by("inserted_at", "id")
     )
-    passed_over: list[Any] = []
-    for _ in range(MAX_PICK_ATTEMPTS):
-        record = candidates.exclude(pk__in=passed_over).select_for_update(skip_locked=True, of=("self",)).first()
-        if record is None:
-            return None
-        # The pick's snapshot predates the row lock: a lease or response committed in
-        # between is not in it. Count again now that the row is ours (a fresh statement
-        # sees it).
+
+    def slot_left(record: Record) -> bool:
         taken = (
             Record.objects.filter(pk=record.pk, status=RecordStatus.PENDING)
             .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
@@ -105,7 +161,6 @@ def free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
             .values_list("taken", flat=True)
             .first()
         )
-        if taken is not None and taken < dataset.min_submitted:
-            return record
-        passed_over.append(record.pk)
-    return None
+        return taken is not None and taken < dataset.min_submitted
+
+    return _first_free_locked(candidates, slot_left)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 Loc = tuple[str | int, ...]
 
@@ -40,3 +41,12 @@ class InvalidData(Exception):
 
 class Conflict(Exception):
     """The write clashes with existing data, e.g. a name already taken."""
+
+
+class StaleResponse(Conflict):
+    """A response write made from a version of the response that is no longer the
+    stored one (another tab, or Back after Submit). `response` is the newer answer."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        super().__init__("this answer changed since it was shown; reload it before writing over it")

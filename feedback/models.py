@@ -75,6 +75,27 @@ class Dataset(TimestampedModel):
             'e.g. {"response-1": "model-1", "response-2": "model-2"}.'
         ),
     )
+    # Gold checks (`feedback.gold`): how often the queue hands a labeler a gold record,
+    # and when their accuracy on gold records flags (and optionally pauses) them.
+    gold_rate = models.FloatField(
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Share of each labeler's queue made of gold records (0 to 1; 0: none).",
+    )
+    gold_threshold = models.FloatField(
+        default=0.8,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="A labeler whose gold accuracy is below this (0 to 1) is flagged.",
+    )
+    gold_min_answers = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Graded gold answers a labeler needs before they can be flagged.",
+    )
+    gold_pause_flagged = models.BooleanField(
+        default=False,
+        help_text="Flagged labelers get no more records until an admin lifts the pause.",
+    )
     last_activity_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -219,6 +240,9 @@ class Record(TimestampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A gold record's expected answers, in the shape of a response's `values`
+    # (`{question: {"value": ...}}`); null for every other record. Never shown to labelers.
+    gold = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["inserted_at", "id"]
@@ -236,6 +260,12 @@ class Record(TimestampedModel):
                 fields=["dataset", "inserted_at", "id"],
                 condition=models.Q(status="pending"),
                 name="record_pending_queue",
+            ),
+            # The queue's gold picks and the gold report read only the gold records.
+            models.Index(
+                fields=["dataset", "inserted_at", "id"],
+                condition=models.Q(gold__isnull=False),
+                name="record_gold",
             ),
         ]
 
@@ -374,6 +404,25 @@ class RecordLease(models.Model):
 
     def __str__(self) -> str:
         return f"lease of {self.record_id} for {self.user_id} until {self.expires_at}"
+
+
+class GoldPauseLift(models.Model):
+    """An admin lifted a labeler's gold pause on a dataset: from `lifted_at` on, only the
+    gold answers the labeler submits afterwards can pause them again."""
+
+    id = models.BigAutoField(primary_key=True)
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lifted_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dataset", "user"], name="gold_lift_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"gold pause of {self.user_id} on {self.dataset_id} lifted at {self.lifted_at}"
 
 
 WEBHOOK_EVENTS = (

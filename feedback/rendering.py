@@ -8,7 +8,7 @@ the parser and the output is cleaned with nh3 (no script, no event handlers, no
 from __future__ import annotations
 
 import nh3
-from django.utils.html import escape, linebreaks
+from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -58,5 +58,6 @@ def markdown_html(text: str) -> SafeString:
 
 
 def plain_html(text: str) -> SafeString:
-    """Plain text with its line breaks, escaped."""
-    return linebreaks(escape(text or ""))
+    """Plain text with its line breaks: escaped once, here, and marked safe so that the
+    template does not escape the paragraphs again."""
+    return mark_safe(linebreaks(text or "", autoescape=True))  # noqa: S308 - escaped by linebreaks

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from django.conf import settings
+
 from feedback.errors import InvalidData, Loc, Problem
-from feedback.storable import json_problems
+from feedback.storable import json_problems, too_long
 
 FIELD_TYPES = ("text", "chat")
 METADATA_TYPES = ("terms", "integer", "float")
@@ -111,8 +113,15 @@ def _field_value_problem(field: FieldLike, value: Any) -> str | None:
     return None
 
 
+def field_chars(value: Any) -> int:
+    """How much text a field value holds: a text's characters, a chat's messages' contents."""
+    return len(value) if isinstance(value, str) else sum(len(message["content"]) for message in value)
+
+
 def clean_record_fields(schema: Sequence[FieldLike], raw: Any, *, loc: Loc = ("fields",)) -> dict[str, Any]:
-    """A record's `fields`: every required field present, known names only, right types."""
+    """A record's `fields`: every required field present, known names only, right types,
+    within the size limits (`FEEDLOOP_MAX_FIELD_CHARS` each, `FEEDLOOP_MAX_RECORD_CHARS`
+    together)."""
     if not isinstance(raw, Mapping):
         raise InvalidData.at(loc, "must be an object keyed by field name")
     by_name = {field.name: field for field in schema}
@@ -133,6 +142,9 @@ def clean_record_fields(schema: Sequence[FieldLike], raw: Any, *, loc: Loc = ("f
         if storable:
             problems += storable
             continue
+        if long := too_long(field_chars(value), settings.FEEDLOOP_MAX_FIELD_CHARS):
+            problems.append(Problem((*loc, name), long))
+            continue
         cleaned[name] = (
             value
             if field.type == "text"
@@ -145,6 +157,15 @@ def clean_record_fields(schema: Sequence[FieldLike], raw: Any, *, loc: Loc = ("f
             and not any(problem.loc[: len(loc) + 1] == (*loc, field.name) for problem in problems)
         ):
             problems.append(Problem((*loc, field.name), "this field is required"))
+    total = sum(field_chars(value) for value in cleaned.values())
+    if not problems and total > settings.FEEDLOOP_MAX_RECORD_CHARS:
+        problems.append(
+            Problem(
+                loc,
+                f"hold {total:,} characters together; the limit per record is "
+                f"{settings.FEEDLOOP_MAX_RECORD_CHARS:,} characters",
+            )
+        )
     if problems:
         raise InvalidData(problems)
     return cleaned

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
+from feedback import gold
 from feedback.dashboard import ProgressCallback, dashboard_compute
 from feedback.leaderboard import Leaderboard, plan_for
 from feedback.models import (
@@ -171,6 +172,17 @@ def metrics_snapshot(dataset: Dataset) -> MetricsSnapshot | None:
 
 def latest_metrics_job(dataset: Dataset) -> MetricsJob | None:
     return MetricsJob.objects.filter(dataset=dataset).order_by("-inserted_at").first()
+
+
+def dataset_gold_report(dataset: Dataset) -> gold.GoldReport:
+    """Each labeler's accuracy on the dataset's gold records, flagged and paused
+    (`feedback.gold.GoldReport`, a plain dataclass; `as_dict()` for JSON)."""
+    return gold.gold_report(dataset)
+
+
+def gold_paused(dataset: Dataset, user: Any) -> bool:
+    """Whether `user` is paused on `dataset` for review of their gold answers."""
+    return gold.is_paused(dataset, user)
 
 
 def dataset_leaderboard(dataset: Dataset) -> dict[str, Any]:

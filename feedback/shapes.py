@@ -435,6 +435,14 @@ class ImportOut(serializers.Serializer):
     updated_at = Instant()
 
 
+class GoldOut(serializers.Serializer):
+    """A gold record's expected answers (managers only: never in a record shown to labelers)."""
+
+    record_id = serializers.UUIDField(source="id")
+    values = serializers.DictField(source="gold", help_text='By question name: `{"value": ...}`.')
+    updated_at = Instant()
+
+
 # ---------------------------------------------------------------------------
 # The builders the views and webhooks call
 
@@ -452,6 +460,7 @@ _record = compile_dump(RecordOut)
 _webhook = compile_dump(WebhookOut)
 _export = compile_dump(ExportOut)
 _import = compile_dump(ImportOut)
+_gold = compile_dump(GoldOut)
 
 DUMPS: dict[type[serializers.Serializer], Dump] = {
     UserOut: _user,
@@ -468,6 +477,7 @@ DUMPS: dict[type[serializers.Serializer], Dump] = {
     WebhookOut: _webhook,
     ExportOut: _export,
     ImportOut: _import,
+    GoldOut: _gold,
 }
 """Every compiled shape, for the test that holds each to DRF's own rendering."""
 
@@ -549,6 +559,10 @@ def export_out(job: ExportJob) -> dict[str, Any]:
 
 def import_out(job: ImportJob) -> dict[str, Any]:
     return _import(job)
+
+
+def gold_out(record: Record) -> dict[str, Any]:
+    return _gold(record)
 
 
 # ---------------------------------------------------------------------------
@@ -717,6 +731,27 @@ class MetricsProgressOut(serializers.Serializer):
     eta_date = serializers.DateField(allow_null=True)
 
 
+class LabelerGoldOut(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    username = serializers.CharField()
+    graded = serializers.IntegerField(help_text="Submitted answers to gold records that were graded.")
+    correct = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True, help_text="correct / graded; null before the first.")
+    flagged = serializers.BooleanField(help_text="graded >= min_answers and accuracy < threshold")
+    paused = serializers.BooleanField(
+        help_text="The dataset pauses flagged labelers and the gold answers since the last lift flag them."
+    )
+
+
+class GoldReportOut(serializers.Serializer):
+    gold_records = serializers.IntegerField()
+    rate = serializers.FloatField()
+    threshold = serializers.FloatField()
+    min_answers = serializers.IntegerField()
+    pause_flagged = serializers.BooleanField()
+    labelers = LabelerGoldOut(many=True)
+
+
 class LeaderboardModelOut(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True, help_text="1 = best score; null without decided comparisons")
     model = serializers.CharField()
@@ -775,8 +810,9 @@ class MetricsOut(serializers.Serializer):
     records = ProgressOut()
     responses = ResponseCountsOut()
     progress = MetricsProgressOut()
-    questions = QuestionMetricsOut(many=True)
+    questions = QuestionMetricsOut(many=True, help_text="Over the records that are not gold.")
     annotators = AnnotatorMetricsOut(many=True)
+    gold = GoldReportOut(help_text="Each labeler's accuracy on the gold records (`feedback.gold`).")
     leaderboard = LeaderboardOut(allow_null=True, help_text="null unless the dataset names its models")
 
 

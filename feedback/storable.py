@@ -55,3 +55,8 @@ def json_problems(value: Any, loc: Loc, *, depth: int = 0) -> list[Problem]:
             problems += json_problems(item, (*loc, key), depth=depth + 1)
         return problems
     return [Problem(loc, f"{type(value).__name__} is not a JSON value")]
+
+
+def too_long(chars: int, limit: int) -> str | None:
+    """The problem with `chars` characters where `limit` are allowed, or None."""
+    return f"is {chars:,} characters long; the limit is {limit:,} characters" if chars > limit else None

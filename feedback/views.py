@@ -23,15 +23,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import selectors
-from feedback.errors import Conflict, InvalidData, Problem
+from feedback.errors import Conflict, InvalidData, Problem, StaleResponse
 from feedback.forms import ACTIONS, answer_context, question_views, values_from_post
 from feedback.models import Dataset, ImportJob, Record, RecordStatus, Response, ResponseStatus, ReviewState
 from feedback.questions import kind_of
 from feedback.rendering import markdown_html, plain_html
+from feedback.schema import field_chars
 from feedback.selectors import datasets_for_user
 from feedback.services.queue import queue_next
 from feedback.services.records import record_write_by_labeler
-from feedback.services.responses import response_discard, response_save
+from feedback.services.responses import response_discard, response_save, response_version
 from feedback.services.reviews import review_settle
 from workspaces import access
 
@@ -41,6 +42,8 @@ STATUS_FOR_ACTION = {
     "discard": ResponseStatus.DISCARDED,
 }
 SHOWN_SALT = "feedback.record-shown"
+# Fields longer than this (characters) start collapsed on the record page.
+COLLAPSE_CHARS = 2500
 MAX_TIME_ON_RECORD = 4 * 3600
 
 
@@ -110,24 +113,25 @@ def dataset_next(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
 @require_GET
 def dataset_done(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     dataset = _annotatable_dataset(request.user, dataset_id)
-    return render(request, "feedback/done.html", {"dataset": dataset})
+    paused = selectors.gold_paused(dataset, request.user)
+    return render(request, "feedback/done.html", {"dataset": dataset, "paused": paused})
 
 
 def _rendered_fields(dataset: Dataset, record: Record) -> list[dict[str, Any]]:
+    """Each field's HTML; a long one (over COLLAPSE_CHARS) is shown collapsed, with "Show all"."""
     shown = []
     for field in dataset.fields.all():
         value = record.fields.get(field.name)
         if value is None:
             continue
-        markdown = field.settings.get("use_markdown", False)
+        render_html = markdown_html if field.settings.get("use_markdown", False) else plain_html
+        chars = field_chars(value)
+        item: dict[str, Any] = {"field": field, "chars": chars, "long": chars > COLLAPSE_CHARS}
         if field.type == "chat":
-            messages_html = [
-                {"role": message["role"], "html": (markdown_html if markdown else plain_html)(message["content"])}
-                for message in value
-            ]
-            shown.append({"field": field, "chat": messages_html})
+            item["chat"] = [{"role": message["role"], "html": render_html(message["content"])} for message in value]
         else:
-            shown.append({"field": field, "html": markdown_html(value) if markdown else plain_html(value)})
+            item["html"] = render_html(value)
+        shown.append(item)
     return shown
 
 
@@ -148,6 +152,7 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
     response = Response.objects.filter(record=record, user=request.user).first()
     suggestions = {s.question.name: s.value for s in record.suggestions.select_related("question")}
     posted = problems = None
+    conflict: dict[str, Any] | None = None
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -166,21 +171,36 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
                     values=values,
                     time_spent_seconds=_seconds_on_page(request.POST.get("shown", "")),
                     context=context,
+                    # The version the page was shown with: a newer stored answer is not overwritten.
+                    version=request.POST.get("version") or None,
                 )
             except InvalidData as error:
                 problems = error.problems
+            except StaleResponse as stale:
+                response = stale.response
+                conflict = {
+                    "action": action,
+                    "status": response.status,
+                    "answers": _answers_in_words(questions, response),
+                }
             else:
                 problems = []
-            if not problems:
+            if not problems and conflict is None:
+                # A short confirmation on the next page; a discard's carries its Undo.
                 if action == "discard":
-                    messages.info(request, str(record.pk), extra_tags="discarded")
-                elif action == "draft":
-                    messages.success(request, "Draft saved.")
+                    undo = reverse("record_restore", args=[dataset.pk, record.pk])
+                    messages.info(request, undo, extra_tags="discarded")
+                else:
+                    messages.success(request, "Response submitted." if action == "submit" else "Draft saved.")
                 return see_other(reverse("dataset_next", args=[dataset.pk]))
-        posted, status = values, 400
+        posted, status = values, 409 if conflict else 400
     context = {
         "dataset": dataset,
         "record": record,
+        "conflict": conflict,
+        # After an error the form keeps the version it was shown with; after a conflict
+        # it takes the newer one, so that "Replace with mine" writes over it.
+        "version": (conflict is None and request.POST.get("version")) or response_version(response),
         "guidelines": markdown_html(dataset.guidelines) if dataset.guidelines else "",
         "fields": _rendered_fields(dataset, record),
         "metadata": _visible_metadata(request.user, dataset, record),
@@ -201,6 +221,15 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         "others": _others_responses(request.user, dataset, record),
     }
     return render(request, "feedback/record.html", context, status=status)
+
+
+def _answers_in_words(questions: list[Any], response: Response) -> list[tuple[str, str]]:
+    """A stored response's answers as the labeler reads them, in the questions' order."""
+    return [
+        (question.title, kind_of(question.type).display(question, response.values[question.name]["value"]))
+        for question in questions
+        if question.name in response.values
+    ]
 
 
 def _visible_metadata(user: Any, dataset: Dataset, record: Record) -> list[tuple[str, Any]]:
@@ -225,6 +254,7 @@ def record_restore(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> H
     record = get_object_or_404(Record, dataset=dataset, pk=record_id)
     response = get_object_or_404(Response, record=record, user=request.user, status=ResponseStatus.DISCARDED)
     response_save(record=record, user=request.user, values=response.values, status=ResponseStatus.DRAFT)
+    messages.success(request, "Discard undone: your answers are back as a draft.")
     return see_other(reverse("record_page", args=[dataset.pk, record.pk]))
 
 
@@ -404,13 +434,14 @@ def review_queue(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
 
 
 def _gold_accuracies(dataset: Dataset, users: list[Any]) -> dict[Any, Any]:
-    """The slot for each labeler's gold accuracy: `selectors.gold_accuracy(dataset=,
-    users=)` ({user id: accuracy in [0, 1] or None}), built separately; until it exists
-    nothing is shown (never a made-up number)."""
-    gold_accuracy = getattr(selectors, "gold_accuracy", None)
-    if gold_accuracy is None or not users:
+    """Each answering labeler's standing on the dataset's gold records
+    (`feedback.gold.LabelerGold`: accuracy and how many graded answers it rests on),
+    for those the gold checks graded."""
+    if not users:
         return {}
-    return dict(gold_accuracy(dataset=dataset, users=users))
+    wanted = {user.pk for user in users}
+    report = selectors.dataset_gold_report(dataset)
+    return {labeler.user_id: labeler for labeler in report.labelers if labeler.user_id in wanted and labeler.graded}
 
 
 @login_required
@@ -472,7 +503,7 @@ def review_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
                 "question": question,
                 "disagreement": review.disagreement.get(question.name),
                 "cells": [
-                    kind_of(question.type).display(r.values[question.name]["value"])
+                    kind_of(question.type).display(question, r.values[question.name]["value"])
                     if question.name in r.values
                     else ""
                     for r in responses

@@ -27,6 +27,7 @@ from feedback.errors import InvalidData
 from feedback.models import Dataset, ImportJob
 from feedback.services import datasets as dataset_services
 from feedback.services.exports import export_create
+from feedback.services.gold import gold_pause_lift
 from feedback.services.reviews import reviews_scan
 from workspaces import access
 from workspaces.admin import WorkspaceScopedAdmin
@@ -70,6 +71,10 @@ class DatasetForm(forms.ModelForm):
             "shuffle_ranking_options",
             "annotators_restricted",
             "leaderboard_models",
+            "gold_rate",
+            "gold_threshold",
+            "gold_min_answers",
+            "gold_pause_flagged",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -99,9 +104,9 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     list_display = ["name", "workspace", "status", "min_submitted", "record_count", "inserted_at"]
     list_filter = ["status"]
     search_fields = ["name"]
-    readonly_fields = ["status", "published_at", "last_activity_at", "jobs"]
+    readonly_fields = ["status", "published_at", "last_activity_at", "jobs", "gold_checks"]
     inlines = [FieldInline, QuestionInline, MetadataPropertyInline, VectorSettingsInline]
-    actions = ["publish", "export_raw", "export_preference", "scan_for_review"]
+    actions = ["publish", "export_raw", "export_preference", "scan_for_review", "lift_gold_pauses"]
 
     class Media:
         js = ["feedloop/job-progress.js"]
@@ -125,6 +130,35 @@ class DatasetAdmin(WorkspaceScopedAdmin):
         )
         upload = reverse("admin:feedback_importjob_add") + f"?dataset={dataset.pk}"
         return format_html('<table>{}</table><p><a href="{}">Import a file…</a></p>', rows, upload)
+
+    @admin.display(description="gold checks")
+    def gold_checks(self, dataset: Dataset) -> str:
+        """Each labeler's accuracy on the gold records (`feedback.gold`)."""
+        if dataset.pk is None:
+            return "—"
+        report = selectors.dataset_gold_report(dataset)
+        if not report.labelers:
+            return f"{report.gold_records} gold records; no graded gold answers yet."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    labeler.username,
+                    labeler.correct,
+                    labeler.graded,
+                    "—" if labeler.accuracy is None else f"{labeler.accuracy:.0%}",
+                    "paused" if labeler.paused else ("flagged" if labeler.flagged else ""),
+                )
+                for labeler in report.labelers
+            ),
+        )
+        return format_html(
+            "<p>{} gold records</p><table><tr><th>labeler</th><th>correct / graded</th><th>accuracy</th>"
+            "<th></th></tr>{}</table>",
+            report.gold_records,
+            rows,
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("workspace").annotate(records_total=Count("records"))
@@ -187,6 +221,20 @@ class DatasetAdmin(WorkspaceScopedAdmin):
         for dataset in queryset:
             queued = reviews_scan(dataset=dataset)
             self.message_user(request, f"{dataset.name}: {queued} disputed record(s) queued for review.")
+
+    @admin.action(description="Lift the gold pauses of the selected datasets' labelers")
+    def lift_gold_pauses(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for dataset in queryset:
+            paused = [labeler.user_id for labeler in selectors.dataset_gold_report(dataset).labelers if labeler.paused]
+            users = list(get_user_model().objects.filter(pk__in=paused).order_by("username"))
+            for user in users:
+                gold_pause_lift(dataset=dataset, user=user, lifted_by=request.user)
+            names = ", ".join(user.username for user in users)
+            self.message_user(
+                request,
+                f"{dataset.name}: lifted the pause of {names}." if users else f"{dataset.name}: nobody is paused.",
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Publish the selected datasets")
     def publish(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:

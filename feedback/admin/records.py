@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from feedback.admin._common import form_error
+from feedback.errors import InvalidData
 from feedback.models import Dataset, Record, Response, Suggestion
+from feedback.services.gold import clean_gold_for, record_gold_clear, record_gold_set
 from feedback.services.records import records_delete
 from feedback.services.reviews import review_open
 from workspaces import access
@@ -66,13 +70,51 @@ class DatasetListFilter(admin.SimpleListFilter):
         return queryset.filter(dataset_id=value) if value in allowed else queryset.none()
 
 
+class GoldListFilter(admin.SimpleListFilter):
+    title = "gold"
+    parameter_name = "gold"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Gold"), ("no", "Not gold")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(gold__isnull=self.value() == "no")
+        return queryset
+
+
+class RecordGoldForm(forms.ModelForm):
+    """Only a record's expected answers are edited here, checked as the API checks them."""
+
+    gold = forms.JSONField(
+        required=False,
+        label="Gold: expected answers",
+        help_text='Make this a gold record: {"<question>": {"value": ...}}, as a response. Empty: not gold.',
+    )
+
+    class Meta:
+        model = Record
+        fields = ["gold"]
+
+    def clean_gold(self) -> Any:
+        value = self.cleaned_data.get("gold")
+        if value in (None, "", {}):
+            return None
+        try:
+            return clean_gold_for(self.instance.dataset, value, record_fields=self.instance.fields)
+        except InvalidData as error:
+            raise form_error(error) from None
+
+
 @admin.register(Record)
 class RecordAdmin(WorkspaceScopedAdmin):
-    """Records are read here; they are written through the API and imports."""
+    """Records are read here (they are written through the API and imports); only their
+    gold expected answers are edited."""
 
+    form = RecordGoldForm
     workspace_path = "dataset__workspace"
-    list_display = ["__str__", "dataset", "status", "submitted_count", "inserted_at"]
-    list_filter = ["status", DatasetListFilter]
+    list_display = ["__str__", "dataset", "status", "submitted_count", "is_gold", "inserted_at"]
+    list_filter = ["status", GoldListFilter, DatasetListFilter]
     list_select_related = ["dataset"]
     search_fields = ["external_id", "fields"]
     show_full_result_count = False
@@ -86,8 +128,9 @@ class RecordAdmin(WorkspaceScopedAdmin):
         "created_by",
         "inserted_at",
         "updated_at",
+        "gold",
     ]
-    readonly_fields = fields
+    readonly_fields = [name for name in fields if name != "gold"]
     inlines = [SuggestionInline, ResponseInline]
     actions = ["send_to_review"]
 
@@ -104,6 +147,10 @@ class RecordAdmin(WorkspaceScopedAdmin):
         if refused:
             self.message_user(request, f"{refused} record(s) of datasets you do not manage were left.", messages.ERROR)
 
+    @admin.display(description="gold", boolean=True)
+    def is_gold(self, record: Record) -> bool:
+        return record.gold is not None
+
     @admin.display(description="fields")
     def shown_fields(self, record: Record) -> str:
         return format_html(
@@ -114,8 +161,11 @@ class RecordAdmin(WorkspaceScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False
+    def save_model(self, request: HttpRequest, obj: Record, form: Any, change: bool) -> None:
+        if form.cleaned_data.get("gold") is None:
+            record_gold_clear(record=obj)
+        else:
+            record_gold_set(record=obj, values=form.cleaned_data["gold"])
 
     def delete_model(self, request: HttpRequest, obj: Record) -> None:
         records_delete(dataset=obj.dataset, record_ids=[obj.pk])

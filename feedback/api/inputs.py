@@ -150,6 +150,10 @@ class ResponseWrite(serializers.Serializer):
     time_spent_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=10**7)
 
 
+class GoldWrite(serializers.Serializer):
+    values = serializers.DictField(help_text='The expected answers by question name: `{"value": ...}`, as a response.')
+
+
 class SuggestionWrite(serializers.Serializer):
     question_id = serializers.UUIDField()
     value = JSONValue()

@@ -50,6 +50,7 @@ urlpatterns = [
     path("records/<str:record_id>", records.record_detail),
     path("records/<str:record_id>/responses", records.record_responses),
     path("records/<str:record_id>/suggestions", records.record_suggestions),
+    path("records/<str:record_id>/gold", records.record_gold),
     path("suggestions/<str:suggestion_id>", records.suggestion_detail),
     path("responses/<str:response_id>", records.response_detail),
     path("me/responses/bulk", records.me_responses_bulk),

@@ -19,6 +19,7 @@ from feedback.api.errors import printable
 from feedback.api.lookups import get_dataset, get_record, get_response, get_suggestion, parse_uuid
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Suggestion
+from feedback.services import gold as gold_services
 from feedback.services import records as record_services
 from feedback.services import responses as response_services
 from feedback.services.queue import queue_next
@@ -419,6 +420,42 @@ def record_suggestions(request: Request, record_id: str) -> Response:
         raise InvalidData(Problem(p.loc[4:] or p.loc[2:], p.msg) for p in error.problems) from None
     stored = Suggestion.objects.get(record=record, question_id=data["question_id"])
     return Response(shapes.suggestion_out(stored), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="record_gold_set",
+        summary="Make a record a gold record with its expected answers, or replace them (workspace admins)",
+        description=(
+            "The expected answers are validated as a response's are (every answer whole; at least one to a "
+            "graded question: label, multi-label, rating or ranking). The queue mixes gold records into each "
+            "labeler's work at the dataset's `gold_rate`; labelers see them as any other record."
+        ),
+        tags=["records"],
+        parameters=[docs.path("record_id")],
+        request=docs.json_body(inputs.GoldWrite),
+        responses={200: shapes.GoldOut, **docs.errors(401, 403, 404, *docs.BODY_ERRORS)},
+    ),
+    delete=extend_schema(
+        operation_id="record_gold_clear",
+        summary="Make a gold record an ordinary record again (workspace admins)",
+        tags=["records"],
+        parameters=[docs.path("record_id")],
+        responses={204: docs.NO_CONTENT, **docs.errors(401, 403, 404, 422)},
+    ),
+)
+@api_view(["PUT", "DELETE"])
+def record_gold(request: Request, record_id: str) -> Response:
+    record = get_record(request, record_id, manage=True)
+    if request.method == "DELETE":
+        gold_services.record_gold_clear(record=record)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    data = inputs.read(inputs.GoldWrite, request)
+    try:
+        record = gold_services.record_gold_set(record=record, values=data["values"])
+    except InvalidData as error:
+        raise error.prefixed("values") from None
+    return Response(shapes.gold_out(record))
 
 
 @extend_schema(

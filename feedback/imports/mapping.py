@@ -5,12 +5,14 @@ A mapping is `{column: target}`; a target is one of
 * `external_id`;
 * `field:<name>`, `metadata:<name>`;
 * `suggestion:<question>`, `suggestion:<question>:score`, `suggestion:<question>:agent`;
+* `gold`: a gold record's expected answers, a response's `values`
+  (`{"<question>": {"value": ...}}`; JSON text in a CSV cell; empty: not gold);
 * `ignore` (or null): the column is read and dropped.
 
 Columns the mapping leaves out map by name: a field, metadata property or question of
 that name (a question's column is its suggested value); `<question>.score` and
 `<question>.agent` (and Argilla's own `<question>.suggestion`,
-`<question>.suggestion.score`, `<question>.suggestion.agent`); `external_id`, and `id`
+`<question>.suggestion.score`, `<question>.suggestion.agent`); `gold`; `external_id`, and `id`
 when nothing else is called `id`. A column that maps to nothing is an error: an import
 never drops data silently.
 
@@ -61,8 +63,8 @@ def _parse_target(text: Any, shape: DatasetShape) -> Target | str | None:
         return None
     if not isinstance(text, str):
         return "must be a text target such as 'field:prompt' or 'ignore'"
-    if text == "external_id":
-        return ("external_id",)
+    if text in ("external_id", "gold"):
+        return (text,)
     kind, _, rest = text.partition(":")
     if kind == "field" and rest in shape.fields:
         return ("field", rest)
@@ -77,7 +79,7 @@ def _parse_target(text: Any, shape: DatasetShape) -> Target | str | None:
         return by_name
     return (
         f"{text!r} is not a target of this dataset: use external_id, field:<name>, metadata:<name>, "
-        "suggestion:<question>[:score|:agent] or ignore"
+        "suggestion:<question>[:score|:agent], gold or ignore"
     )
 
 
@@ -100,6 +102,8 @@ def _default_target(column: str, shape: DatasetShape) -> Target | None:
         question = column.removesuffix(suffix)
         if column.endswith(suffix) and question in shape.questions:
             return ("suggestion", question, part)
+    if column == "gold":
+        return ("gold",)
     if column == "id":
         return ("external_id",)
     return None
@@ -203,6 +207,8 @@ def _from_text(target: Target, text: str, shape: DatasetShape) -> Any:
         if part == "score":
             return json_cell(text, "a list of scores") if text.lstrip().startswith("[") else number_cell(text, False)
         return kind_of(shape.questions[target[1]].type).value_from_cell(text)
+    if kind == "gold":
+        return json_cell(text, 'the expected answers, {"<question>": {"value": ...}}')
     return text
 
 
@@ -283,9 +289,9 @@ def row_item(values: Mapping[str, Any], mapping: ColumnMapping, *, cells_are_tex
         if value is None:
             continue
         kind = target[0]
-        if kind == "external_id":
-            item["external_id"] = value
-            sources[("external_id",)] = column
+        if kind in ("external_id", "gold"):
+            item[kind] = value
+            sources[(kind,)] = column
         elif kind == "field":
             fields[target[1]] = value
             sources[("fields", target[1])] = column

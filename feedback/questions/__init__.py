@@ -36,10 +36,12 @@ __all__ = [
     "KINDS",
     "QuestionKind",
     "QuestionLike",
+    "clean_gold",
     "clean_response_values",
     "clean_score",
     "clean_settings",
     "clean_value",
+    "grade_gold",
     "kind_of",
     "labels_for",
     "review_threshold",
@@ -97,12 +99,16 @@ def clean_response_values(
     *,
     submitted: bool,
     record_fields: Mapping[str, Any],
+    partial: bool | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Validate a response's `{question: {"value": …}}` and return it normalised.
 
     A submitted response answers every required question; a draft or a discarded
-    response may be partial. Every problem is reported, each located at its question.
+    response may be partial (its answers too, unless `partial` is False: each answer
+    whole, as gold expects). Every problem is reported, each located at its question.
     """
+    if partial is None:
+        partial = not submitted
     if values is None:
         values = {}
     if not isinstance(values, Mapping):
@@ -122,7 +128,7 @@ def clean_response_values(
             continue  # an explicit null is no answer
         try:
             cleaned[name] = {
-                "value": clean_value(question, answer["value"], partial=not submitted, record_fields=record_fields)
+                "value": clean_value(question, answer["value"], partial=partial, record_fields=record_fields)
             }
         except InvalidData as error:
             problems += error.problems
@@ -138,6 +144,48 @@ def clean_response_values(
     if problems:
         raise InvalidData(problems)
     return cleaned
+
+
+def _graded(question: QuestionLike, expected: Any) -> bool:
+    """Whether answers to `question` are graded against gold (`gold_match` is None for
+    a type that is not, whatever the answers: an expected answer against itself tells)."""
+    return KINDS[question.type].gold_match(expected, expected) is not None
+
+
+def clean_gold(
+    questions: Sequence[QuestionLike], values: Any, *, record_fields: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Validate a gold record's expected answers: a response's `values`, each answer
+    whole (a ranking ranks every option), checked exactly as a response's answers are;
+    questions may be left out, but at least one answer must be graded."""
+    cleaned = clean_response_values(questions, values, submitted=False, partial=False, record_fields=record_fields)
+    by_name = {question.name: question for question in questions}
+    if not any(_graded(by_name[name], answer["value"]) for name, answer in cleaned.items()):
+        raise InvalidData.at(
+            (),
+            "give the expected answer to at least one question that is graded "
+            "(label, multi-label, rating or ranking; text and span answers are not graded)",
+        )
+    return cleaned
+
+
+def grade_gold(
+    questions: Sequence[QuestionLike], values: Mapping[str, Any], expected: Mapping[str, Any]
+) -> bool | None:
+    """Whether a submitted response's `values` match a gold record's `expected` answers:
+    every graded expected answer matched (an unanswered question does not match). None
+    when no expected answer is graded, e.g. the questions were removed since."""
+    by_name = {question.name: question for question in questions}
+    graded = False
+    for name, answer in expected.items():
+        question = by_name.get(name)
+        if question is None or not _graded(question, answer["value"]):
+            continue
+        graded = True
+        given = (values.get(name) or {}).get("value")
+        if given is None or not KINDS[question.type].gold_match(given, answer["value"]):
+            return False
+    return True if graded else None
 
 
 def clean_score(value: Any, score: Any) -> Any:

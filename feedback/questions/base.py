@@ -20,7 +20,9 @@ provides, grouped by who calls them:
 * exports (`feedback.services.exports`, `feedback.exports.layouts`): the capabilities
   `writes_text`, `rates`, `ranks_options`, `chooses_labels`, `chooses_one`;
 * dataset schema rules (`feedback.services.datasets`): `marks_field`,
-  `options_frozen_once_answered`.
+  `options_frozen_once_answered`;
+* gold checks (`feedback.gold`): `gold_match`, whether an answer matches a gold
+  record's expected one (None: the type is not graded).
 
 Every function here is pure (no database access) so that it can be property-tested.
 """
@@ -164,6 +166,11 @@ def clean_review_threshold(raw: Mapping[str, Any], disputes: bool, problems: lis
     return {"review_threshold": value}
 
 
+def _option_titles(question: QuestionLike) -> dict[Any, Any]:
+    """Each option's title (its text, else its value), by value."""
+    return {option["value"]: option.get("text") or option["value"] for option in question.settings.get("options", [])}
+
+
 def _number_key(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
@@ -189,7 +196,14 @@ class QuestionKind:
     """
 
     # Methods every type overrides.
-    HOOKS: ClassVar[tuple[str, ...]] = ("clean_settings", "clean_value", "read_form", "value_from_cell", "disagreement")
+    HOOKS: ClassVar[tuple[str, ...]] = (
+        "clean_settings",
+        "clean_value",
+        "read_form",
+        "value_from_cell",
+        "disagreement",
+        "gold_match",
+    )
     # Attributes every type sets, even to None or ().
     DECISIONS: ClassVar[tuple[str, ...]] = ("type", "agreements", "unification", "number_keys")
 
@@ -256,6 +270,12 @@ class QuestionKind:
         """Extra attributes of the form's `QuestionView` that the type's partial reads."""
         return {}
 
+    def display(self, question: QuestionLike, value: Any) -> str:
+        """A stored answer in words, as the labeler reads it: options by their titles."""
+        titles = _option_titles(question)
+        items = value if isinstance(value, list) else [value]
+        return ", ".join(str(titles.get(item, item)) for item in items)
+
     # The response's `context` keys this type notes how answers were given under, with
     # their empty values (every key is always written, so a later save replaces it).
     context_defaults: ClassVar[Mapping[str, Any]] = {}
@@ -297,9 +317,12 @@ class QuestionKind:
         """One valid answer standing for several (the reviewer's starting point), or None."""
         return None
 
-    def display(self, value: Any) -> str:
-        """An answer as one line of text, to set answers side by side (the review page)."""
-        return str(value)
+    # Gold checks -----------------------------------------------------------------------
+
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        """Whether a cleaned answer matches a gold record's cleaned expected answer; None
+        when answers of this type are not graded (free text, spans)."""
+        raise NotImplementedError  # every registered kind overrides it
 
     def _json_cell(self, text: str) -> Any:
         return json_cell(text, f"a {self.type} value")

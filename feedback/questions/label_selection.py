@@ -65,6 +65,9 @@ class LabelSelectionKind(QuestionKind):
     def value_from_cell(self, text: str) -> Any:
         return text
 
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        return answer == expected
+
     def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         return [answers]
 

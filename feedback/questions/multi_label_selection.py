@@ -70,6 +70,9 @@ class MultiLabelSelectionKind(LabelSelectionKind):
         # One label needs no JSON; several come as a JSON list.
         return self._json_cell(text) if text.lstrip().startswith("[") else [text]
 
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        return set(answer) == set(expected)  # the same set of labels, in any order
+
     def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         chosen = [frozenset(answer) for answer in answers]
         if unit == RECORD:
@@ -86,9 +89,6 @@ class MultiLabelSelectionKind(LabelSelectionKind):
     def unified_answer(self, answers, settings):  # type: ignore[no-untyped-def]
         chosen = unify_labels(answers, responses=len(answers))
         return [value for value in self.option_values(settings) if value in chosen] or None
-
-    def display(self, value: Any) -> str:
-        return ", ".join(map(str, value))
 
     def labels(self, answers: Sequence[Any], *, responses: int, strategy: str) -> Unified:
         return Unified(frozenset(unify_labels(answers, responses=responses, strategy=strategy)))

@@ -7,6 +7,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from django.utils.text import get_text_list
+
 from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Measure, kendall_tau_distance
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
@@ -19,6 +21,7 @@ from feedback.questions.base import (
     _clean_text_options,
     _count,
     _is_int,
+    _option_titles,
     _ordered,
     _short,
 )
@@ -104,9 +107,11 @@ class RankingKind(QuestionKind):
         duplicates = sorted({option for option in options_given if options_given.count(option) > 1})
         if duplicates:
             raise InvalidData.at((), f"each option must be ranked once; repeated: {duplicates}")
-        missing = [option for option in allowed if option not in options_given]
+        missing = [option for option in settings.get("options", []) if option["value"] not in options_given]
         if missing and not partial:
-            raise InvalidData.at((), f"every option must be ranked; missing: {missing}")
+            # Said with the options' titles, as the labeler sees them (the API says it too).
+            titles = get_text_list([option.get("text") or option["value"] for option in missing], "and")
+            raise InvalidData.at((), f"Rank every response: {titles} {'is' if len(missing) == 1 else 'are'} missing.")
         ranks = [rank for _, rank in items]
         if not settings.get("allow_ties", True) and len(set(ranks)) != len(ranks):
             raise InvalidData.at((), "this question does not allow ties: give each option its own rank")
@@ -145,11 +150,24 @@ class RankingKind(QuestionKind):
             return {"ranks": {item["value"]: item.get("rank") or position for position, item in enumerate(value, 1)}}
         return {}
 
+    def display(self, question: QuestionLike, value: Any) -> str:
+        # Best first, by the options' titles; options sharing a rank are joined by "=":
+        # "B > A = C".
+        titles = _option_titles(question)
+        tiers: dict[Any, list[str]] = defaultdict(list)
+        for item in value:
+            tiers[item["rank"]].append(str(titles.get(item["value"], item["value"])))
+        return " > ".join(" = ".join(tiers[rank]) for rank in sorted(tiers))
+
     def note_answer(self, question, post, *, shown, context):  # type: ignore[no-untyped-def]
         context["ranking_orders"][question.name] = [option["value"] for option in shown]
 
     def value_from_cell(self, text: str) -> Any:
         return self._json_cell(text)
+
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        # The same order: every option at the expected rank (ties included).
+        return _as_ranks(answer) == _as_ranks(expected)
 
     def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         rankings = [_as_ranks(answer) for answer in answers]
@@ -170,13 +188,6 @@ class RankingKind(QuestionKind):
         options = self.option_values(settings)
         (whole,) = self.agreement_units(list(answers), options, RECORD)
         return mean_pairwise_distance(whole, kendall_tau_distance)
-
-    def display(self, value: Any) -> str:
-        # Best first; options sharing a rank are joined by "=": "b > a = c".
-        tiers: dict[Any, list[str]] = defaultdict(list)
-        for item in value:
-            tiers[item["rank"]].append(str(item["value"]))
-        return " > ".join(" = ".join(tiers[rank]) for rank in sorted(tiers))
 
     def unified_answer(self, answers, settings):  # type: ignore[no-untyped-def]
         # The options by mean rank, each its own rank (equal means: in option order).

@@ -99,6 +99,11 @@ class RatingKind(QuestionKind):
     def value_from_cell(self, text: str) -> Any:
         return number_cell(text, integer=True)
 
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        # Exactly the expected rating: scales are short (often 1 to 5), where one step is
+        # a different judgement; gold records are meant to have one clear answer.
+        return answer == expected
+
     def agreement_units(self, answers, options, unit):  # type: ignore[no-untyped-def]
         return [[float(answer) for answer in answers]]
 

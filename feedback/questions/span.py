@@ -96,11 +96,14 @@ class SpanKind(QuestionKind):
             "span_text": text if isinstance(text, str) else "",
         }
 
+    def display(self, question: QuestionLike, value: Any) -> str:
+        return ", ".join(f"{span['label']} [{span['start']}-{span['end']}]" for span in value) or "no spans"
+
     def value_from_cell(self, text: str) -> Any:
         return self._json_cell(text)
 
-    def display(self, value: Any) -> str:
-        return ", ".join(f"{span['label']} [{span['start']}-{span['end']}]" for span in value) or "no spans"
-
     def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
         return None  # spans would need aligning first: never disputed automatically
+
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        return None  # spans need alignment (a boundary a character off is not wrong): not graded

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings as django_settings
+
 from feedback.errors import InvalidData
 from feedback.questions.base import FormData, QuestionKind, QuestionLike, _bool_setting, _short
-from feedback.storable import text_problem
+from feedback.storable import text_problem, too_long
 
 
 class TextKind(QuestionKind):
@@ -24,7 +26,7 @@ class TextKind(QuestionKind):
     def clean_value(self, value, settings, *, partial, record_fields):  # type: ignore[no-untyped-def]
         if not isinstance(value, str):
             raise InvalidData.at((), f"must be text, got {_short(value)}")
-        problem = text_problem(value)
+        problem = text_problem(value) or too_long(len(value), django_settings.FEEDLOOP_MAX_ANSWER_CHARS)
         if problem:
             raise InvalidData.at((), problem)
         return value
@@ -45,3 +47,6 @@ class TextKind(QuestionKind):
 
     def disagreement(self, answers, settings):  # type: ignore[no-untyped-def]
         return None  # written answers differ by nature: never disputed automatically
+
+    def gold_match(self, answer: Any, expected: Any) -> bool | None:
+        return None  # free text has no one right answer to compare with

@@ -52,6 +52,10 @@ DATASET_EDITABLE = (
     "annotators_restricted",
     "metadata",
     "leaderboard_models",
+    "gold_rate",
+    "gold_threshold",
+    "gold_min_answers",
+    "gold_pause_flagged",
 )
 
 

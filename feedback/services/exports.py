@@ -10,7 +10,6 @@ through it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -44,9 +43,9 @@ from feedback.questions import kind_of
 from feedback.services.jobs import RUN_EXPORT_TASK as RUN_EXPORT_TASK
 from feedback.services.jobs import (
     JobLost,
-    heartbeat,
     job_finish,
     job_progress,
+    job_running,
     job_send_after_commit,
     job_start,
 )
@@ -198,11 +197,23 @@ def export_create(
         problems.append(Problem(("format",), f"must be one of {list(FORMATS)}"))
     schema, schema_problems = _schema(dataset, options)
     problems += schema_problems
-    if layout == "kto" and schema.threshold is None:
+    if layout == "kto" and schema.rating_question is None:
+        # Without a rating question there is nothing for a threshold to apply to.
+        problems.append(
+            Problem(
+                ("options", "rating_question"),
+                "kto labels completions by a rating question, and this dataset has none: add one",
+            )
+        )
+    elif layout == "kto" and schema.threshold is None:
         problems.append(Problem(("options", "threshold"), "kto needs a rating threshold (label = rating >= threshold)"))
     if problems:
         raise InvalidData(problems)
     options["statuses"] = _statuses(options)
+    # Gold records (expected answers, answered by every labeler) stay out unless asked for.
+    options["include_gold"] = options.get("include_gold", False)
+    if not isinstance(options["include_gold"], bool):
+        raise InvalidData.at(("options", "include_gold"), "must be true or false")
     # The job records the strategy it used, chosen or by default.
     if (unification := default_unification(layout)) is not None:
         options.setdefault("unification", unification)
@@ -268,7 +279,15 @@ def _as_response(review: Mapping[str, Any] | None) -> dict[str, Any] | None:
 SUGGESTION_KEYS = {"question": "question__name", "value": "value", "score": "score", "agent": "agent", "type": "type"}
 
 
-def _records(dataset: Dataset, statuses: list[str], raw: bool, reviewed: bool = False) -> Iterator[RecordData]:
+def _exported(dataset: Dataset, include_gold: bool) -> QuerySet[Record]:
+    """The records an export reads: gold records only when asked for."""
+    records = Record.objects.filter(dataset=dataset)
+    return records if include_gold else records.filter(gold__isnull=True)
+
+
+def _records(
+    dataset: Dataset, statuses: list[str], raw: bool, include_gold: bool, reviewed: bool = False
+) -> Iterator[RecordData]:
     """Every record of the dataset, in order, in chunks (keyset pagination), with the
     chosen responses; metadata and suggestions only for the `raw` layout, the one that
     writes them.
@@ -290,7 +309,7 @@ def _records(dataset: Dataset, statuses: list[str], raw: bool, reviewed: bool = 
             )
     last: tuple[Any, Any] | None = None
     while True:
-        records = Record.objects.filter(dataset=dataset).order_by("inserted_at", "id")
+        records = _exported(dataset, include_gold).order_by("inserted_at", "id")
         if last is not None:
             # The redundant `>=` lets PostgreSQL range-scan the index instead of re-reading
             # every earlier record for each chunk (measured: 109 ms -> ~1 ms at row 190,000).
@@ -342,15 +361,8 @@ def export_run(*, job_id: Any, on_progress: ProgressCallback | None = None) -> E
     job, start = job_start(model=ExportJob, job_id=job_id)
     if not start:
         return job
-    try:
-        with heartbeat(job=job):
-            _write(job, on_progress)
-    except JobLost as lost:
-        logger.warning("%s", lost)
-    except Exception as error:  # recorded on the job, then raised for Celery to see
-        with contextlib.suppress(JobLost):
-            job_finish(job=job, status=JobStatus.FAILED, error=str(error)[:2000])
-        raise
+    with job_running(job=job):
+        _write(job, on_progress)
     job.refresh_from_db()
     return job
 
@@ -359,7 +371,8 @@ def _write(job: ExportJob, on_progress: ProgressCallback | None) -> dict[str, in
     dataset = job.dataset
     schema, _ = _schema(dataset, job.options)
     statuses = job.options.get("statuses", [ResponseStatus.SUBMITTED])
-    total = Record.objects.filter(dataset=dataset).count()
+    include_gold = job.options.get("include_gold", False)
+    total = _exported(dataset, include_gold).count()
     counts = {"records": 0, "responses": 0, "rows": 0, "dropped": 0, "ties": 0}
     if schema.reviewed:
         counts["reviewed"] = 0  # records whose settled review was used
@@ -377,7 +390,8 @@ def _write(job: ExportJob, on_progress: ProgressCallback | None) -> dict[str, in
                 if on_progress is not None:
                     on_progress(counts["records"], total)
 
-            records = rows_for(job.layout, schema, _records(dataset, statuses, job.layout == "raw", schema.reviewed))
+            chosen = _records(dataset, statuses, job.layout == "raw", include_gold, schema.reviewed)
+            records = rows_for(job.layout, schema, chosen)
             for record, rows in records:
                 counts["records"] += 1
                 if schema.reviewed and record.reviewed is not None:

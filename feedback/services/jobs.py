@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -127,6 +127,22 @@ def job_finish(*, job: BackgroundJob, status: str, **fields: Any) -> None:
     """Record how this run of the job ended (JobLost when it is no longer this run's)."""
     if not _owned(job).update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now(), **fields):
         raise JobLost(f"{type(job).__name__} {job.pk} is no longer this run's")
+
+
+@contextmanager
+def job_running(*, job: BackgroundJob) -> Iterator[None]:
+    """The body runs a started job under its heartbeat. A job lost to another worker
+    (`JobLost`) is logged and left to it; any other error is recorded on the job as its
+    failure, then raised for Celery to see."""
+    try:
+        with heartbeat(job=job):
+            yield
+    except JobLost as lost:
+        logger.warning("%s", lost)
+    except Exception as error:
+        with suppress(JobLost):
+            job_finish(job=job, status=JobStatus.FAILED, error=str(error)[:2000])
+        raise
 
 
 @contextmanager

@@ -11,7 +11,6 @@ asking again while one is queued or running gives that job.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any
 
@@ -22,7 +21,7 @@ from django.utils import timezone
 from feedback import charts
 from feedback.dashboard import dashboard_compute
 from feedback.models import ACTIVE, Dataset, JobStatus, MetricsJob, MetricsSnapshot
-from feedback.services.jobs import JobLost, heartbeat, job_finish, job_progress, job_send_after_commit, job_start
+from feedback.services.jobs import job_finish, job_progress, job_running, job_send_after_commit, job_start
 
 logger = logging.getLogger(__name__)
 
@@ -46,33 +45,26 @@ def metrics_run(*, job_id: Any) -> MetricsJob:
     job, start = job_start(model=MetricsJob, job_id=job_id)
     if not start:
         return job
-    try:
-        with heartbeat(job=job):
-            started = timezone.now()
+    with job_running(job=job):
+        started = timezone.now()
 
-            def progress(done: int, total: int) -> None:
-                job_progress(job=job, progress=min(done / max(total, 1), 0.99), counts={"responses": done})
+        def progress(done: int, total: int) -> None:
+            job_progress(job=job, progress=min(done / max(total, 1), 0.99), counts={"responses": done})
 
-            payload = dashboard_compute(job.dataset, on_progress=progress)
-            rendered = charts.render_all(payload)
-            with transaction.atomic():
-                MetricsSnapshot.objects.update_or_create(
-                    dataset=job.dataset,
-                    defaults={"payload": payload, "charts": rendered, "computed_at": started, "job": job},
-                )
-                job_finish(
-                    job=job,
-                    status=JobStatus.SUCCEEDED,
-                    progress=1.0,
-                    counts={"responses": sum(payload["responses"].values())},
-                    error="",
-                )
-    except JobLost as lost:
-        logger.warning("%s", lost)
-    except Exception as error:  # recorded on the job, then raised for Celery to see
-        with contextlib.suppress(JobLost):
-            job_finish(job=job, status=JobStatus.FAILED, error=str(error)[:2000])
-        raise
+        payload = dashboard_compute(job.dataset, on_progress=progress)
+        rendered = charts.render_all(payload)
+        with transaction.atomic():
+            MetricsSnapshot.objects.update_or_create(
+                dataset=job.dataset,
+                defaults={"payload": payload, "charts": rendered, "computed_at": started, "job": job},
+            )
+            job_finish(
+                job=job,
+                status=JobStatus.SUCCEEDED,
+                progress=1.0,
+                counts={"responses": sum(payload["responses"].values())},
+                error="",
+            )
     job.refresh_from_db()
     return job
 

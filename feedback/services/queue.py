@@ -15,13 +15,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from feedback import distribution
+from feedback import distribution, gold
 from feedback.models import Dataset, Record, RecordLease
 
 
 @transaction.atomic
 def queue_next(*, dataset: Dataset, user: Any) -> Record | None:
-    """The record `user` should work on next in `dataset`, leased to them; or None."""
+    """The record `user` should work on next in `dataset`, leased to them; or None (also
+    while their gold answers have them paused: `gold.is_paused`)."""
+    if gold.is_paused(dataset, user):
+        return None
     now = timezone.now()
     record = distribution.held_record(dataset, user, now) or distribution.free_record(dataset, user, now)
     if record is None:

@@ -271,6 +271,19 @@ def _validate_item(
             record.fields, changed = fields, True
         if "metadata" in raw and metadata != record.metadata:
             record.metadata, changed = metadata, True
+    if "gold" in raw:
+        # A gold record's expected answers (null: not gold), checked as a response's are.
+        try:
+            gold = (
+                None
+                if raw["gold"] is None
+                else question_rules.clean_gold(schema_.questions, raw["gold"], record_fields=record.fields)
+            )
+        except InvalidData as error:
+            problems += error.prefixed(*loc, "gold").problems
+        else:
+            if gold != record.gold:
+                record.gold, changed = gold, True
     merged_vectors = {**(record.vectors or {}), **(vectors or {})}
     if merged_vectors != (record.vectors or {}):
         record.vectors, changed = merged_vectors, True
@@ -413,7 +426,9 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
 
     Items follow the wire format: `id`, `external_id`, `fields`, `metadata`,
     `suggestions` (question_id or question_name, value, score, agent, type),
-    `responses` (user_id, values, status) and `vectors`. With `create_only` every
+    `responses` (user_id, values, status), `vectors`, and Feedloop's `gold` (a gold
+    record's expected answers, a response's `values`; null: not gold; left out:
+    unchanged). With `create_only` every
     item makes a new record (POST …/records/bulk).
     """
     limit = settings.FEEDLOOP_BULK_MAX_RECORDS
@@ -432,7 +447,9 @@ def records_bulk_upsert(*, dataset: Dataset, items: Sequence[Any], create_only: 
             changed = [item.record for item in validated if not item.is_new and item.changed]
             for record in changed:
                 record.updated_at = now
-            Record.objects.bulk_update(changed, ["fields", "metadata", "vectors", "updated_at"], batch_size=1000)
+            Record.objects.bulk_update(
+                changed, ["fields", "metadata", "vectors", "gold", "updated_at"], batch_size=1000
+            )
             created_suggestions = _store_suggestions(validated, now)
             written = _store_responses(dataset, validated, now)
             created_responses, updated_responses, recount = written.created, written.updated, written.recounted

@@ -19,7 +19,7 @@ from django.db.models import Case, Count, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feedback.errors import InvalidData, Loc, Problem
+from feedback.errors import InvalidData, Loc, Problem, StaleResponse
 from feedback.models import Dataset, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import clean_response_values
 from feedback.services.queue import leases_end
@@ -29,6 +29,16 @@ from feedback.storable import json_problems
 from feedback.webhooks import dataset_data, record_data, response_data
 
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
+# The version of "no response yet" (see `response_version`).
+NEW = "new"
+
+
+def response_version(response: Response | None) -> str:
+    """The version of a stored response that a page shows, for an optimistic lock: its
+    `updated_at` (every write through `responses_write` moves it), or NEW when there is
+    none. A page sends it back with its write, and a write from an older version is
+    refused (`StaleResponse`) instead of silently replacing the newer answer."""
+    return NEW if response is None else response.updated_at.isoformat()
 
 
 def record_status_for(min_submitted: int) -> Case:
@@ -74,6 +84,8 @@ class ResponseChange:
     status: str
     time_spent_seconds: float | None = None
     context: Mapping[str, Any] | None = None
+    # The `response_version` the writer saw; None (the API, imports) writes regardless.
+    version: str | None = None
 
 
 @dataclass
@@ -90,6 +102,9 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
     every path:
 
     * a response whose values and status are unchanged is not rewritten (idempotent);
+    * a change that names the `version` it was made from is refused (`StaleResponse`,
+      nothing stored) when the stored response has moved on since; a change without a
+      version is written whatever is stored (last write wins);
     * discarding without answers keeps the answers given before;
     * `submitted_at` is set when a response first becomes submitted;
     * time spent adds up over saves, and context keys are merged;
@@ -122,6 +137,8 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
         if current is not None and (current.values, current.status) == (values, change.status):
             written.responses.append(current)
             continue
+        if change.version is not None and current is not None and response_version(current) != change.version:
+            raise StaleResponse(current)
         status_before = None if current is None else current.status
         if current is None:
             current = existing[key] = Response(record_id=change.record_id, user=change.user, inserted_at=now)
@@ -172,10 +189,11 @@ def response_save(
     status: str,
     time_spent_seconds: float | None = None,
     context: Mapping[str, Any] | None = None,
+    version: str | None = None,
 ) -> Response:
     """Create or update `user`'s response to `record` with `status` (`responses_write`'s
-    rules). A submission to a record that completed meanwhile is still stored and
-    counted."""
+    rules, including the optimistic lock when `version` is given). A submission to a
+    record that completed meanwhile is still stored and counted."""
     if status not in ResponseStatus.values:
         raise InvalidData.at(("status",), f"must be one of {ResponseStatus.values}")
     check_time_spent(time_spent_seconds)
@@ -196,7 +214,7 @@ def response_save(
         record_fields=record.fields,
     )
     status_before = record.status
-    change = ResponseChange(record.pk, user, cleaned, status, time_spent_seconds, context)
+    change = ResponseChange(record.pk, user, cleaned, status, time_spent_seconds, context, version)
     written = responses_write(dataset=dataset, changes=[change])
     response = written.responses[0]
     if _may_complete(record, dataset, status, written):
@@ -251,10 +269,11 @@ def response_discard(
     values: Mapping[str, Any] | None = None,
     time_spent_seconds: float | None = None,
     context: Mapping[str, Any] | None = None,
+    version: str | None = None,
 ) -> Response:
-    """Skip the record: it leaves the labeler's queue, and skipping always works. The
-    answers given with it are kept when they are valid; otherwise (or when none are
-    given) the earlier answers stay as they were."""
+    """Skip the record: it leaves the labeler's queue, and skipping always works (but
+    for a stale `version`, as any write). The answers given with it are kept when they
+    are valid; otherwise (or when none are given) the earlier answers stay as they were."""
     try:
         return response_save(
             record=record,
@@ -263,9 +282,10 @@ def response_discard(
             status=ResponseStatus.DISCARDED,
             time_spent_seconds=time_spent_seconds,
             context=context,
+            version=version,
         )
     except InvalidData:
-        return response_save(record=record, user=user, values=None, status=ResponseStatus.DISCARDED)
+        return response_save(record=record, user=user, values=None, status=ResponseStatus.DISCARDED, version=version)
 
 
 @transaction.atomic

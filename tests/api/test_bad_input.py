@@ -407,6 +407,17 @@ def test_answering_with_non_json_numbers_is_400(raw: str, setup: Setup):
     refused_and_unchanged(setup.client, "POST", f"{API}records/{setup.records[0].pk}/responses", raw=raw, status=400)
 
 
+def test_an_unranked_option_is_named_by_its_title_with_the_question(setup: Setup):
+    payload = refused_and_unchanged(
+        setup.client,
+        "POST",
+        f"{API}records/{setup.records[0].pk}/responses",
+        _answer(ranking={"value": RANKED[:2]}),
+        mentions=("ranking", "Rank every response: Response 3 is missing."),
+    )
+    assert payload["errors"] == [{"loc": ["ranking", "value"], "msg": "Rank every response: Response 3 is missing."}]
+
+
 def test_control_a_valid_answer_is_stored(setup: Setup):
     response = send(
         setup.client,

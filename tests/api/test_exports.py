@@ -176,6 +176,26 @@ def test_kto_labels_by_the_mean_rating_against_the_threshold(
     assert refused.status_code == 422 and "threshold" in refused.json()["detail"]
 
 
+def test_kto_without_a_rating_question_says_so(people, api_client_for):
+    dataset = services.dataset_create(workspace=people.workspace_a, name="demonstrations")
+    services.field_create(dataset=dataset, name="prompt")
+    services.question_create(dataset=dataset, name="response", type="text")
+    dataset = services.dataset_publish(dataset=dataset)
+    client = api_client_for(people.admin_a)
+    for options in ({}, {"threshold": 4}):
+        refused = client.post(
+            f"/api/v1/datasets/{dataset.pk}/exports", {"layout": "kto", "options": options}, format="json"
+        )
+        assert refused.status_code == 422
+        assert refused.json()["errors"] == [
+            {
+                "loc": ["options", "rating_question"],
+                "msg": "kto labels completions by a rating question, and this dataset has none: add one",
+            }
+        ]
+    assert not ExportJob.objects.exists()
+
+
 def test_rl_prompts_selected_by_rating_and_labels(
     people, api_client_for, evaluation, django_capture_on_commit_callbacks
 ):

@@ -276,6 +276,10 @@ def test_the_answers_conform_to_the_schema(schema, people, api_client_for):
     check(labeler, "GET", f"/api/v1/records/{record_id}/suggestions", status=200)
     check(admin, "DELETE", f"/api/v1/suggestions/{suggestion['id']}", status=200)
     check(admin, "DELETE", f"/api/v1/records/{record_id}/suggestions?ids={uuid.uuid4()}", status=204)
+    check(admin, "PUT", f"/api/v1/records/{record_id}/gold", {"values": {"quality": {"value": 2}}}, status=200)
+    check(admin, "PUT", f"/api/v1/records/{record_id}/gold", {"values": {"quality": {"value": 99}}}, status=422)
+    check(labeler, "PUT", f"/api/v1/records/{record_id}/gold", {"values": {"quality": {"value": 2}}}, status=403)
+    check(admin, "DELETE", f"/api/v1/records/{record_id}/gold", status=204)
     nxt = check(labeler, "GET", f"/api/v1/me/datasets/{dataset['id']}/records/next", status=200)
     answer = {"values": {"quality": {"value": 3}}, "status": "submitted", "time_spent_seconds": 1.5}
     response = check(labeler, "POST", f"/api/v1/records/{nxt['id']}/responses", answer, status=201)

@@ -272,6 +272,8 @@ WALL_CASES: dict[tuple[str, str], WallCase] = {
         }
     ),
     ("records/<str:record_id>/suggestions", "DELETE"): WallCase(query=lambda b: f"?ids={b.suggestion.pk}"),
+    ("records/<str:record_id>/gold", "PUT"): WallCase(body=lambda b, p: {"values": {"quality": {"value": 2}}}),
+    ("records/<str:record_id>/gold", "DELETE"): WallCase(),
     ("suggestions/<str:suggestion_id>", "DELETE"): WallCase(),
     ("responses/<str:response_id>", "PUT"): WallCase(
         body=lambda b, p: {"values": full_answer(quality={"value": 1}), "status": "submitted"}

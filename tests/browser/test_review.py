@@ -30,7 +30,7 @@ def test_a_reviewer_settles_a_disputed_comparison(page: Page, live_server):
     answers = page.locator("table.answers")
     expect(answers).to_contain_text("ana")
     expect(answers).to_contain_text("ben")
-    expect(answers).to_contain_text("response-3 > response-1 > response-2")
+    expect(answers).to_contain_text("Response 3 > Response 1 > Response 2")
     expect(answers).to_contain_text("names the safety steps")
     # The form starts from the mean ranks (all equal: in option order); the reviewer
     # puts response-3 first.

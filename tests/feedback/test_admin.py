@@ -44,6 +44,10 @@ def dataset_post(workspace, name: str, *, fields=(), questions=(), **extra) -> d
         "lease_seconds": "900",
         "allow_extra_metadata": "on",
         "shuffle_ranking_options": "on",
+        # The gold settings as the form shows them (their defaults).
+        "gold_rate": "0",
+        "gold_threshold": "0.8",
+        "gold_min_answers": "10",
     }
     data.update(inline("fields", list(fields)))
     data.update(inline("questions", list(questions)))

@@ -32,6 +32,11 @@ def record_url(dataset, record) -> str:
     return f"/datasets/{dataset.pk}/records/{record.pk}"
 
 
+def page_text(response) -> str:
+    """The page's words with tags and runs of white space as single spaces."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
+
+
 def answer(action: str = "submit", **overrides) -> dict:
     form = {
         "action": action,
@@ -66,6 +71,21 @@ def test_login_by_email_home_and_next(people, dataset):
         'name="action"',
     ):
         assert name in page.text
+
+
+def test_home_counts_read_in_the_singular_and_the_plural(people, dataset):
+    from feedback.services.responses import response_save_draft
+
+    records = list(Record.objects.filter(dataset=dataset).order_by("external_id"))
+    response_save_draft(record=records[0], user=people.labeler_a1, values={"quality": {"value": 2}})
+    client = login(people.labeler_a1)
+    text = page_text(client.get("/"))
+    assert "1 draft ·" in text and "0 submitted" in text and "2 left for you" in text
+    assert "1 drafts" not in text and "0 of 3 records completed" in text
+    response_submit(record=records[1], user=people.labeler_a1, values=full_answer())
+    response_save_draft(record=records[2], user=people.labeler_a1, values={"quality": {"value": 2}})
+    text = page_text(client.get("/"))
+    assert "2 drafts ·" in text and "1 of 3 records completed" in text
 
 
 def test_submit_stores_the_response_and_moves_on(people, dataset):
@@ -117,6 +137,15 @@ def test_drafts_are_held_and_discard_can_be_undone(people, dataset):
     assert undo.status_code == 303
     restored = Response.objects.get()
     assert restored.status == ResponseStatus.DRAFT and restored.values == {"quality": {"value": 2}}
+
+
+def test_an_unranked_option_is_named_by_its_title_in_a_sentence(people, dataset):
+    form = answer()
+    del form["ranking.response-1"], form["ranking.response-3"]
+    page = login(people.labeler_a1).post(record_url(dataset, Record.objects.get(external_id="rec-0")), form)
+    ranking = re.search(r'id="question-ranking".*?</fieldset>', page.text, re.S).group(0)
+    assert page.status_code == 400
+    assert "Rank every response: Response 1 and Response 3 are missing." in ranking
 
 
 def test_a_double_post_stores_one_response(people, dataset):

@@ -151,7 +151,8 @@ def test_ranking_is_stored_best_first():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ([{"value": "r1", "rank": 1}, {"value": "r2", "rank": 2}], "missing: ['r3']"),
+        ([{"value": "r1", "rank": 1}, {"value": "r2", "rank": 2}], "Rank every response: R3 is missing."),
+        ([{"value": "r2", "rank": 1}], "Rank every response: R1 and R3 are missing."),
         ([{"value": "r1"}, {"value": "r1"}, {"value": "r2"}], "repeated: ['r1']"),
         ([{"value": "r1", "rank": 1}, {"value": "r2", "rank": 4}, {"value": "r3", "rank": 2}], "from 1 to 3"),
         ([{"value": "r1", "rank": 0}, {"value": "r2", "rank": 1}, {"value": "r3", "rank": 2}], "from 1 to 3"),

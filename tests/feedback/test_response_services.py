@@ -58,6 +58,41 @@ def test_submitting_twice_is_idempotent(people, record):
     assert status_of(record) == (RecordStatus.PENDING, 1)
 
 
+def test_a_write_from_a_stale_version_is_refused_with_the_newer_answer(people, record):
+    from feedback.errors import StaleResponse
+    from feedback.services.responses import NEW, response_save, response_version
+
+    first = response_save(
+        record=record, user=people.labeler_a1, values=full_answer(), status=ResponseStatus.SUBMITTED, version=NEW
+    )
+    with pytest.raises(StaleResponse) as refused:  # e.g. a second tab opened before the first submitted
+        response_save(
+            record=record,
+            user=people.labeler_a1,
+            values=full_answer(quality={"value": 1}),
+            status=ResponseStatus.SUBMITTED,
+            version=NEW,
+        )
+    assert refused.value.response.pk == first.pk and refused.value.response.values["quality"] == {"value": 4}
+    assert Response.objects.get().values["quality"] == {"value": 4}
+    # The same answer again (a double click) is no conflict: nothing changes.
+    again = response_save(
+        record=record, user=people.labeler_a1, values=full_answer(), status=ResponseStatus.SUBMITTED, version=NEW
+    )
+    assert response_version(again) == response_version(first)
+    # From the version shown, the write goes through; without a version, the last write wins.
+    replaced = response_save(
+        record=record,
+        user=people.labeler_a1,
+        values=full_answer(quality={"value": 1}),
+        status=ResponseStatus.SUBMITTED,
+        version=response_version(first),
+    )
+    assert replaced.values["quality"] == {"value": 1} and response_version(replaced) != response_version(first)
+    response_submit(record=record, user=people.labeler_a1, values=full_answer(quality={"value": 2}))
+    assert Response.objects.get().values["quality"] == {"value": 2}
+
+
 def test_time_spent_adds_up_across_saves(people, record):
     response_save_draft(record=record, user=people.labeler_a1, values={"quality": {"value": 2}}, time_spent_seconds=30)
     response = response_submit(record=record, user=people.labeler_a1, values=full_answer(), time_spent_seconds=20)

@@ -3,9 +3,13 @@ final-answer form; walls (404 elsewhere, 403 without the grant); flat query coun
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from feedback.models import Record, Review, ReviewState
+from feedback.services.datasets import dataset_update
+from feedback.services.gold import record_gold_set
 from feedback.services.responses import response_submit
 from feedback.services.reviews import review_open
 from tests.builders import add_records, comparison_dataset, full_answer
@@ -60,8 +64,8 @@ def test_a_reviewer_sees_the_queue_and_every_answer_then_settles_and_moves_on(pe
     assert page.status_code == 200
     # Who answered what, side by side, and the disagreement per question.
     assert "labeler-a1" in page.text and "labeler-a2" in page.text and "too long" in page.text
-    assert "response-2 &gt; response-1 &gt; response-3" in page.text
-    # No gold accuracy is measured yet: nothing is shown, never a made-up number.
+    assert "Response 2 &gt; Response 1 &gt; Response 3" in page.text
+    # Neither labeler answered a gold record: no accuracy is shown, never a made-up number.
     assert "gold-accuracy" not in page.text
     # The form starts from the unified answer: the median of 1 and 5 is 3.
     assert 'value="3" checked' in page.text
@@ -77,13 +81,25 @@ def test_a_reviewer_sees_the_queue_and_every_answer_then_settles_and_moves_on(pe
     assert Review.objects.filter(state=ReviewState.SETTLED).count() == 2
 
 
+def test_the_review_page_shows_each_labelers_gold_accuracy_and_what_it_rests_on(people, dataset):
+    first, _, third = dataset.records.order_by("external_id")
+    dataset_update(dataset=dataset, gold_min_answers=1)
+    record_gold_set(record=third, values={"quality": {"value": 2}})
+    response_submit(record=third, user=people.labeler_a1, values=full_answer(quality={"value": 2}))
+    response_submit(record=third, user=people.labeler_a2, values=full_answer(quality={"value": 5}))
+    disputed(people, first)
+    page = login(people.admin_a).get(review_url(dataset, first)).text
+    shown = re.findall(r'<small class="gold-accuracy([^"]*)">([^<]*)</small>', page)
+    assert shown == [("", "gold 100% of 1"), (" flagged", "gold 0% of 1 · flagged")]
+
+
 def test_a_bad_final_answer_says_where_and_stores_nothing(people, dataset):
     record = dataset.records.first()
     disputed(people, record)
     client = login(people.admin_a)
     response = client.post(review_url(dataset, record), settle_form(**{"ranking.response-1": "", "note": "\x00"}))
     assert response.status_code == 400
-    assert "every option must be ranked" in response.text
+    assert "Rank every response" in response.text
     assert Review.objects.get().state == ReviewState.PENDING
     response = client.post(review_url(dataset, record), settle_form(note="x" * 10_001))
     assert response.status_code == 400 and "at most 10000 characters" in response.text

@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from accounts.api_keys import api_key_create
 from feedback import shapes
 from feedback.models import ExportJob, ImportJob, JobStatus
+from feedback.services.gold import record_gold_set
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_save_draft, response_submit
 from feedback.services.webhooks import webhook_create
@@ -157,6 +158,8 @@ def test_every_compiled_dump_says_what_drf_says(people, check: Checked) -> None:
     for job in imports:
         job.refresh_from_db()
         check(shapes.ImportOut, job, shapes.import_out(job))
+    golden = record_gold_set(record=records[0], values={"quality": {"value": 4}})
+    check(shapes.GoldOut, golden, shapes.gold_out(golden))
 
     assert check.shapes == set(shapes.DUMPS)
 
