@@ -29,7 +29,9 @@ The distances (`level`):
     Chosen over Spearman's footrule because it counts exactly the pairwise preferences
     that preference exports turn into (chosen, rejected) pairs.
 
-Memory stays flat as units stream in: a coincidence matrix is values x values of a
+Every accumulator takes a `count`: that many units with the same values, added once
+(the dashboard groups a dataset's records by their answers, so that a pattern met a
+thousand times costs one addition). Memory stays flat as units stream in: a coincidence matrix is values x values of a
 question's fixed scale or options; the Jaccard pool holds one count per distinct set of
 labels; the Kendall pool holds three counts per pair of options (Kendall's distance is
 a sum over option pairs, so the expected part needs no list of rankings).
@@ -113,12 +115,13 @@ class Agreement:
     coincidences: defaultdict[tuple[Hashable, Hashable], float] = field(default_factory=lambda: defaultdict(float))
     units: int = 0
 
-    def add_unit(self, values: Sequence[Hashable]) -> None:
+    def add_unit(self, values: Sequence[Hashable], count: int = 1) -> None:
+        """One unit, or `count` units with the same values (added once, weighted)."""
         if len(values) < 2:
             return
-        self.units += 1
+        self.units += count
         for cell, weight in unit_coincidences(values).items():
-            self.coincidences[cell] += weight
+            self.coincidences[cell] += count * weight
 
     @property
     def pairable_values(self) -> int:
@@ -165,7 +168,7 @@ class Agreement:
 class Pool(Protocol):
     """The pairable values of every unit, kept as little as the distance allows."""
 
-    def add(self, value: Any) -> None: ...
+    def add(self, value: Any, count: int = 1) -> None: ...
 
     def pairwise_sum(self) -> float:
         """sum(d(x, y)) over every ordered pair (x, y) of the pooled values."""
@@ -178,8 +181,8 @@ class SetPool:
     def __init__(self) -> None:
         self.counts: Counter[frozenset[Any]] = Counter()
 
-    def add(self, value: frozenset[Any]) -> None:
-        self.counts[value] += 1
+    def add(self, value: frozenset[Any], count: int = 1) -> None:
+        self.counts[value] += count
 
     def pairwise_sum(self) -> float:
         items = list(self.counts.items())
@@ -194,10 +197,10 @@ class RankingPool:
         self.signs: defaultdict[tuple[int, int], Counter[int]] = defaultdict(Counter)
         self.options = 0
 
-    def add(self, value: Sequence[float]) -> None:
+    def add(self, value: Sequence[float], count: int = 1) -> None:
         self.options = len(value)
         for i, j in combinations(range(len(value)), 2):
-            self.signs[(i, j)][_sign(value[i] - value[j])] += 1
+            self.signs[(i, j)][_sign(value[i] - value[j])] += count
 
     def pairwise_sum(self) -> float:
         pairs = self.options * (self.options - 1) // 2
@@ -229,16 +232,17 @@ class AnswerAgreement:
         self.units = 0
         self.pairable_values = 0
 
-    def add_unit(self, values: Sequence[Any]) -> None:
+    def add_unit(self, values: Sequence[Any], count: int = 1) -> None:
+        """One unit, or `count` units with the same values (added once, weighted)."""
         m = len(values)
         if m < 2:
             return
-        self.units += 1
-        self.pairable_values += m
+        self.units += count
+        self.pairable_values += count * m
         within = sum(self.distance(a, b) for a, b in combinations(values, 2))
-        self.observed += 2 * within / (m - 1)
+        self.observed += count * 2 * within / (m - 1)
         for value in values:
-            self.pool.add(value)
+            self.pool.add(value, count)
 
     def alpha(self) -> float | None:
         n = self.pairable_values
@@ -257,7 +261,7 @@ class Alpha(Protocol):
     @property
     def pairable_values(self) -> int: ...
 
-    def add_unit(self, values: Sequence[Any]) -> None: ...
+    def add_unit(self, values: Sequence[Any], count: int = 1) -> None: ...
 
     def alpha(self) -> float | None: ...
 

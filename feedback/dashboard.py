@@ -1,10 +1,15 @@
-"""The quality dashboard of a dataset: everything it shows, computed in one streaming pass.
+"""The quality dashboard of a dataset: everything it shows, computed in one pass.
 
-`Dashboard` is fed every response of the dataset, one record at a time (`add_record`,
-the record's responses of every status), and holds only what the report needs:
-counters per day, per labeler and per option, coincidence cells, one float per
-submitted response's time. `dashboard_compute` streams a dataset's responses into it
-(the selectors and the metrics job both call it).
+`Dashboard` is fed each labeler's aggregates (`add_labeler`: counts by status, time,
+submissions per day, written and pasted answers) and every record's submitted answers
+(`add_record`: its labelers, each question's answers as JSON text, its submission
+times), and holds only what the report needs: counters per day, per labeler and per
+option, one count per distinct answer pattern, one float per submitted response's
+time. Records answered alike are grouped by pattern and each distinct pattern is
+computed once, weighted (`_QuestionDashboard.fold`), so the cost follows the distinct
+patterns, not the records. `dashboard_compute` has PostgreSQL do the per-response
+work and streams one row per record into it (the selectors and the metrics job both
+call it).
 
 What it reports, beside the metrics of `feedback.metrics` (agreement and unified
 answers per question, responses by status per labeler):
@@ -28,8 +33,9 @@ answers per question, responses by status per labeler):
   chosen label counted; for rankings, how often each option got each rank); a bootstrap
   95 % interval of the headline alpha (`BOOTSTRAP_ROUNDS` resamples, seeded, of the
   records that have pairable answers, with replacement: a record's units, e.g. each
-  option of a ranking, stay together); the `DISPUTED` records with the most
-  disagreement (mean distance between two of its answers under the headline measure);
+  option of a ranking, stay together; drawn as a multinomial over the answer patterns
+  weighted by their records, which is the same resampling); the `DISPUTED` records
+  with the most disagreement (mean distance between two of its answers under the headline measure);
 * **leaderboard** where the dataset names its models (`feedback.leaderboard`).
 
 Gold accuracy per labeler is not computed here: a labeler's row carries
@@ -39,28 +45,31 @@ Gold accuracy per labeler is not computed here: a labeler's row carries
 from __future__ import annotations
 
 import heapq
+import json
 import math
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import groupby
-from operator import itemgetter
 from statistics import median
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q
+from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
+from django.db import connection, transaction
+from django.db.models import Count, Func, Q, Sum, TextField, Value
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from scipy import sparse
 
-from accounts.models import User
 from feedback.agreement import Agreement, Measure, unit_coincidences
 from feedback.gold import GoldReport, gold_report
 from feedback.leaderboard import Leaderboard, Plan, plan_for
 from feedback.metrics import QuestionMetrics
-from feedback.models import Dataset, RecordStatus, Response
+from feedback.models import Dataset, RecordStatus, Response, ResponseStatus
 from feedback.questions import kind_of
 
 BOOTSTRAP_ROUNDS = 200
@@ -73,18 +82,17 @@ SECONDS_BINS = (0, 10, 20, 30, 60, 90, 120, 180, 300, 600)
 STATUSES = ("submitted", "draft", "discarded")
 
 Cell = tuple[Hashable, Hashable]
+# A record's submitted responses to one question: their labelers in order, and each
+# one's answer as JSON text ("": not answered).
+Pattern = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-@dataclass(frozen=True)
-class ResponseRow:
-    """One response as the stream gives it."""
+class _Parsed(dict):
+    """JSON texts parsed once each (None stays None)."""
 
-    user_id: str
-    status: str
-    values: Mapping[str, Any]
-    time_spent_seconds: float | None
-    submitted_at: datetime | None
-    pasted: Sequence[str]
+    def __missing__(self, text: str | None) -> Any:
+        value = self[text] = None if text is None else json.loads(text)
+        return value
 
 
 @dataclass
@@ -112,19 +120,37 @@ def _round(value: float | None) -> float | None:
 
 class _QuestionDashboard:
     """One question: its `QuestionMetrics`, answer distribution, the bootstrap's
-    per-record coincidences, alpha without each labeler, the most disputed records."""
+    coincidences, alpha without each labeler, the most disputed records.
 
-    def __init__(self, name: str, type_: str, options: list[Any]) -> None:
+    Records are grouped by their answer pattern while streaming: (submitted responses,
+    the (labeler, answer text) pairs in labeler order), counted. Everything but the
+    disputed records depends on the pattern only, so `_fold` computes each distinct
+    pattern once, weighted by how many records have it: the same sums as record by
+    record, at a cost bounded by the distinct patterns (a few thousand on a fixed
+    scale), not by the records. A pattern's disagreement is computed once too (cached
+    by its answers), for the most disputed records."""
+
+    def __init__(self, name: str, type_: str, options: list[Any], parsed: _Parsed) -> None:
         self.metrics = QuestionMetrics(name, type_, options)
         self.kind = kind_of(type_)
         self.options = options
+        self.parsed = parsed
         self.measure: Measure | None = self.kind.agreements[0] if self.kind.agreements else None
         self.counts_answers = bool(self.kind.rates or self.kind.chooses_labels or self.kind.ranks_options)
+        # Free text (no agreement, no tally, no distribution): only answered records count,
+        # so its answers are never kept.
+        self.keeps_answers = bool(self.metrics.agreements or self.metrics.tally is not None or self.counts_answers)
+        self.patterns: Counter[Pattern] = Counter()
+        self.scores: dict[Pattern, float] = {}
+        self.cells_cache: dict[tuple[str, ...], dict[Cell, float]] = {}
+        self.folded = False
         self.distribution: Counter[str] = Counter()
         self.ranks: dict[str, Counter[str]] = defaultdict(Counter)
-        # Per-record coincidences (sparse rows: record, cell, weight) for the bootstrap.
+        # Per-pattern coincidences (sparse rows: pattern, cell, weight) and how many
+        # records have each pattern, for the bootstrap.
         self.cell_index: dict[Cell, int] = {}
         self.rows, self.cols, self.weights = array("i"), array("i"), array("d")
+        self.pattern_records = array("d")
         self.pairable_records = 0
         self.totals: defaultdict[Cell, float] = defaultdict(float)
         self.without: dict[str, defaultdict[Cell, float]] = {}
@@ -145,48 +171,91 @@ class _QuestionDashboard:
                 cells[cell] = cells.get(cell, 0.0) + weight
         return cells
 
-    def add_record(self, record_id: str, answers: list[tuple[str, Any]], *, responses: int) -> None:
-        """The record's submitted answers to this question, as (labeler, value)."""
-        values = [value for _, value in answers]
-        self.metrics.add_record(values, responses=responses)
-        if self.counts_answers:
-            self._count(values)
-        if self.distance is None or len(answers) < 2:
-            return
-        cells = self._cells(values)
-        if not cells:
-            return
-        row = self.pairable_records
-        self.pairable_records += 1
-        for cell, weight in cells.items():
-            self.totals[cell] += weight
-            self.rows.append(row)
-            self.cols.append(self.cell_index.setdefault(cell, len(self.cell_index)))
-            self.weights.append(weight)
+    def _cells_of(self, texts: tuple[str, ...]) -> dict[Cell, float]:
+        """The coincidences of answers given as sorted JSON texts, computed once each."""
+        cells = self.cells_cache.get(texts)
+        if cells is None:
+            cells = self.cells_cache[texts] = self._cells([self.parsed[text] for text in texts])
+        return cells
+
+    def _disagreement(self, texts: tuple[str, ...]) -> float:
+        """Mean distance between two answers under the headline measure (0: unpairable)."""
+        assert self.distance is not None  # noqa: S101 - only called with a measure
+        cells = self._cells_of(tuple(sorted(texts)))
         pairable = sum(cells.values())
-        score = sum(weight * self.distance(c, k) for (c, k), weight in cells.items()) / pairable
+        return sum(weight * self.distance(c, k) for (c, k), weight in cells.items()) / pairable if pairable else 0.0
+
+    def add_record(self, record_id: str, pattern: Pattern) -> None:
+        """The record's submitted responses (their labelers, in order) and their answers
+        to this question as JSON text ("": not answered); at least one answered."""
+        if not self.keeps_answers:
+            self.metrics.answered_records += 1
+            return
+        self.patterns[pattern] += 1
+        if self.distance is None:
+            return
+        score = self.scores.get(pattern)
+        if score is None:
+            texts = tuple([text for text in pattern[1] if text])
+            score = self.scores[pattern] = self._disagreement(texts) if len(texts) > 1 else 0.0
         if score > 0:
             entry = (score, record_id)
             if len(self.disputed) < DISPUTED:
                 heapq.heappush(self.disputed, entry)
             elif entry > self.disputed[0]:
                 heapq.heapreplace(self.disputed, entry)
-        for i, (labeler, _) in enumerate(answers):
-            self.compared[labeler] += 1
-            change = self.without.setdefault(labeler, defaultdict(float))
-            _add_cells(change, cells, -1.0)
-            _add_cells(change, self._cells(values[:i] + values[i + 1 :]))
 
-    def _count(self, values: list[Any]) -> None:
+    def fold(self) -> None:
+        """Every distinct pattern once, weighted by its records (once all are in)."""
+        if self.folded:
+            return
+        self.folded = True
+        # The metrics and distributions depend on the answers only, not on who gave them.
+        answered: Counter[tuple[int, tuple[str, ...]]] = Counter()
+        pairable: Counter[tuple[str, ...]] = Counter()
+        for (users, given), count in self.patterns.items():
+            responses = len(users)
+            answers = [(user, text) for user, text in zip(users, given, strict=True) if text]
+            texts = tuple(sorted(text for _, text in answers))
+            answered[(responses, texts)] += count
+            if self.distance is None or len(texts) < 2 or not self._cells_of(texts):
+                continue
+            pairable[texts] += count
+            cells = self._cells_of(texts)
+            for labeler, text in answers:
+                self.compared[labeler] += count
+                change = self.without.setdefault(labeler, defaultdict(float))
+                _add_cells(change, cells, -count)
+                others = list(texts)
+                others.remove(text)
+                _add_cells(change, self._cells_of(tuple(others)), count)
+        for (responses, texts), count in answered.items():
+            values = [self.parsed[text] for text in texts]
+            self.metrics.add_record(values, responses=responses, count=count)
+            if self.counts_answers:
+                self._count(values, count)
+        for row, (texts, count) in enumerate(pairable.items()):
+            self.pattern_records.append(count)
+            self.pairable_records += count
+            for cell, weight in self._cells_of(texts).items():
+                self.totals[cell] += count * weight
+                self.rows.append(row)
+                self.cols.append(self.cell_index.setdefault(cell, len(self.cell_index)))
+                self.weights.append(weight)
+        self.patterns.clear()
+        self.cells_cache.clear()
+
+    def _count(self, values: list[Any], count: int) -> None:
         for value in values:
             if self.kind.ranks_options and isinstance(value, list):
                 for item in value:
                     if isinstance(item, dict) and "rank" in item:
-                        self.ranks[str(item["value"])][str(item["rank"])] += 1
+                        self.ranks[str(item["value"])][str(item["rank"])] += count
             elif isinstance(value, list):
-                self.distribution.update(str(label) for label in value)
+                for label in value:
+                    self.distribution[str(label)] += count
             elif value is not None:
-                self.distribution[str(value)] += 1
+                self.distribution[str(value)] += count
 
     def bootstrap(self, *, rounds: int, seed: int) -> dict[str, Any] | None:
         if self.measure is None or self.pairable_records < 2 or rounds <= 0:
@@ -197,14 +266,16 @@ class _QuestionDashboard:
                 np.frombuffer(self.weights),
                 (np.frombuffer(self.rows, dtype=np.int32), np.frombuffer(self.cols, dtype=np.int32)),
             ),
-            shape=(records, len(self.cell_index)),
+            shape=(len(self.pattern_records), len(self.cell_index)),
         )
         cells = list(self.cell_index)
         rng = np.random.default_rng(seed)
+        # Resampling the records with replacement draws each pattern as often as a
+        # multinomial over the patterns, weighted by their records: the same bootstrap.
+        shares = np.frombuffer(self.pattern_records) / records
+        drawn = rng.multinomial(records, shares, size=rounds).astype(float)
         alphas = []
-        for _ in range(rounds):
-            drawn = np.bincount(rng.integers(0, records, records), minlength=records).astype(float)
-            totals = matrix.T @ drawn
+        for totals in (matrix.T @ drawn.T).T:
             value = _alpha(self.measure.level, {cell: totals[i] for i, cell in enumerate(cells) if totals[i]})
             if value is not None:
                 alphas.append(value)
@@ -258,52 +329,104 @@ class Dashboard:
         leaderboard: Plan | None = None,
         now: datetime,
     ) -> None:
+        self.parsed = _Parsed()
         self.questions = [
-            _QuestionDashboard(q.name, q.type, [o["value"] for o in q.settings.get("options", [])]) for q in questions
+            _QuestionDashboard(q.name, q.type, [o["value"] for o in q.settings.get("options", [])], self.parsed)
+            for q in questions
         ]
-        self.written = {q.name for q in self.questions if q.kind.writes_text}
+        self.written = [q.name for q in self.questions if q.kind.writes_text]
         self.min_submitted = max(1, min_submitted)
         self.board = Leaderboard(leaderboard) if leaderboard is not None else None
+        # The leaderboard's questions, and the submitted responses grouped by their
+        # answers to them and the record's models (each distinct group added once).
+        read = (
+            {
+                name
+                for name, *_ in (*leaderboard.rankings, *leaderboard.votes, *leaderboard.ratings, *leaderboard.labels)
+            }
+            if leaderboard
+            else set()
+        )
+        self.board_questions = [q.name for q in self.questions if q.name in read]
+        self.board_indices = [i for i, q in enumerate(self.questions) if q.name in read]
+        self.board_responses: defaultdict[tuple[tuple[str, str | None], ...], Counter[tuple[str | None, ...]]] = (
+            defaultdict(Counter)
+        )
         self.now = now
         self.labelers: dict[str, _Labeler] = defaultdict(_Labeler)
         self.submitted_per_day: Counter[date] = Counter()
         self.completed_per_day: Counter[date] = Counter()
 
+    def add_labeler(
+        self,
+        user_id: str,
+        counts: Mapping[str, int],
+        *,
+        time_spent: float,
+        seconds: Iterable[float],
+        per_day: Mapping[date, int],
+        written: int,
+        pasted: int,
+    ) -> None:
+        """One labeler's responses: how many of each status, the seconds spent on all of
+        them and on each submitted one, submissions per day, and their submitted written
+        answers (to text questions) and how many of those were pasted."""
+        labeler = self.labelers[user_id]
+        labeler.counts.update(counts)
+        labeler.time_spent += time_spent
+        labeler.seconds.extend(seconds)
+        labeler.per_day.update(per_day)
+        self.submitted_per_day.update(per_day)
+        labeler.written += written
+        labeler.pasted += pasted
+
     def add_record(
         self,
         record_id: str,
         record_status: str,
-        responses: list[ResponseRow],
-        models: Mapping[str, Any] | None = None,
+        users: Sequence[str],
+        answers: Sequence[Sequence[str]],
+        completed_on: date | None,
+        models: Mapping[str, str | None] | None = None,
     ) -> None:
-        """Every response of one record; `models`: field -> model (the leaderboard's)."""
-        submitted = [r for r in responses if r.status == "submitted"]
-        for response in responses:
-            labeler = self.labelers[response.user_id]
-            labeler.counts[response.status] += 1
-            labeler.time_spent += response.time_spent_seconds or 0.0
-        times = []
-        for response in submitted:
-            labeler = self.labelers[response.user_id]
-            if response.submitted_at is not None:
-                day = response.submitted_at.date()
-                labeler.per_day[day] += 1
-                self.submitted_per_day[day] += 1
-                times.append(response.submitted_at)
-            if response.time_spent_seconds is not None:
-                labeler.seconds.append(response.time_spent_seconds)
-            for name in self.written:
-                if name in response.values:
-                    labeler.written += 1
-                    labeler.pasted += name in response.pasted
-            if self.board is not None and models is not None:
-                self.board.add_response(response.values, models)
-        if record_status == "completed" and times:
-            times.sort()
-            self.completed_per_day[times[min(self.min_submitted, len(times)) - 1].date()] += 1
+        """One record's submitted responses: their labelers, for each question (in the
+        dashboard's order) their answers as JSON text aligned with `users` ("": not
+        answered), the day the record was completed (its `min_submitted`-th submission,
+        UTC) if it was; `models`: field -> the JSON text of its model in the record's
+        metadata (the leaderboard's)."""
+        if record_status == "completed" and completed_on is not None:
+            self.completed_per_day[completed_on] += 1
+        if not users:
+            return
+        # In labeler order (one sort of the responses), so that records answered alike by
+        # the same labelers have the same pattern: (labelers, answers) per question.
+        labelers, *columns = zip(*sorted(zip(users, *answers, strict=True)), strict=True)
+        if self.board is not None and models is not None:
+            # The responses for the leaderboard, grouped by their answers and the models.
+            picked = [columns[i] for i in self.board_indices]
+            responses = zip(*picked, strict=True) if picked else [()] * len(labelers)
+            self.board_responses[tuple(models.items())].update(responses)
+        unanswered = ("",) * len(labelers)
+        for question, texts in zip(self.questions, columns, strict=True):
+            if texts != unanswered:
+                question.add_record(record_id, (labelers, texts))
+
+    def _fold(self) -> None:
         for question in self.questions:
-            answers = [(r.user_id, r.values[question.name]["value"]) for r in submitted if question.name in r.values]
-            question.add_record(record_id, answers, responses=len(submitted))
+            question.fold()
+        if self.board is not None:
+            for models, answers, count in (
+                (models, answers, count)
+                for models, counter in self.board_responses.items()
+                for answers, count in counter.items()
+            ):
+                values = {
+                    name: {"value": self.parsed[text]}
+                    for name, text in zip(self.board_questions, answers, strict=True)
+                    if text
+                }
+                self.board.add_response(values, {name: self.parsed[text] for name, text in models}, count)
+            self.board_responses.clear()
 
     # The report ----------------------------------------------------------------------
 
@@ -386,6 +509,7 @@ class Dashboard:
     ) -> dict[str, Any]:
         """The payload: `records` (total and completed), `usernames` by user id, and
         per-labeler gold accuracy where the gold checks measured it."""
+        self._fold()
         gold = gold_accuracy or {}
         labelers = sorted(self.labelers, key=lambda user_id: usernames.get(user_id, user_id))
         annotators = [self._labeler(user_id, usernames.get(user_id, user_id), gold) for user_id in labelers]
@@ -407,6 +531,7 @@ class Dashboard:
 
 ProgressCallback = Callable[[int, int], None]  # (responses read, responses in the dataset)
 METRICS_CHUNK = 2000
+SEPARATOR = "\x1f"  # the unit separator: JSON text escapes control characters
 
 
 def gold_accuracy_by_labeler(report: GoldReport) -> dict[str, float]:
@@ -415,14 +540,72 @@ def gold_accuracy_by_labeler(report: GoldReport) -> dict[str, float]:
     return {str(labeler.user_id): labeler.accuracy for labeler in report.labelers if labeler.accuracy is not None}
 
 
+def _answer(question: str) -> Cast:
+    """A record's response's answer to `question` as JSON text (NULL: not answered)."""
+    return Cast(KeyTransform("value", KeyTransform(question, "responses__values")), TextField())
+
+
+def _utc(moment: str, layout: str) -> Func:
+    """A time as UTC text in a fixed-width `to_char` layout (so that it sorts as text);
+    NULL stays NULL (and string_agg skips it)."""
+    template = f"to_char(%(expressions)s AT TIME ZONE 'UTC', '{layout}')"
+    return Func(moment, function="to_char", template=template, output_field=TextField())
+
+
+def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
+    """Each labeler's counts, time, submissions per day and paste rate, aggregated by
+    PostgreSQL (one query, a row per labeler); their usernames."""
+    submitted = Q(status=ResponseStatus.SUBMITTED)
+    written = {
+        f"written_{i}": Count("id", filter=submitted & Q(values__has_key=name))
+        for i, name in enumerate(dashboard.written)
+    }
+    pasted = {
+        f"pasted_{i}": Count("id", filter=submitted & Q(values__has_key=name, context__pasted__contains=[name]))
+        for i, name in enumerate(dashboard.written)
+    }
+    rows = (
+        responses.values("user_id", "user__username")
+        .annotate(
+            **{f"status_{status}": Count("id", filter=Q(status=status)) for status in ResponseStatus.values},
+            time_spent=Sum("time_spent_seconds"),
+            seconds=ArrayAgg("time_spent_seconds", filter=submitted & Q(time_spent_seconds__isnull=False)),
+            days=StringAgg(_utc("submitted_at", "YYYY-MM-DD"), SEPARATOR, filter=submitted),
+            **written,
+            **pasted,
+        )
+        .order_by()
+    )
+    usernames = {}
+    for row in rows:
+        user_id = str(row["user_id"])
+        usernames[user_id] = row["user__username"]
+        dashboard.add_labeler(
+            user_id,
+            {status: row[f"status_{status}"] for status in ResponseStatus.values if row[f"status_{status}"]},
+            time_spent=row["time_spent"] or 0.0,
+            seconds=row["seconds"] or (),
+            per_day={
+                date.fromisoformat(day): n for day, n in Counter((row["days"] or "").split(SEPARATOR)).items() if day
+            },
+            written=sum(row[key] for key in written),
+            pasted=sum(row[key] for key in pasted),
+        )
+    return usernames
+
+
 def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """The quality dashboard of a dataset, for its managers (`feedback.dashboard`):
     progress per day and the ETA, agreement per question with a bootstrap interval,
     answer distributions and the most disputed records, per-labeler counts, time,
     paste rate and alpha without them, and the leaderboard where the dataset names its
-    models. Every response is streamed once, ordered by record, `METRICS_CHUNK` rows at
-    a time (values, not model instances), so memory stays flat; five queries.
-    `on_progress` is called every chunk with (responses read, responses in the dataset)."""
+    models. PostgreSQL does the per-response work: per-labeler aggregates, and one row
+    per record with its submitted answers to each question as JSON text (streamed
+    `METRICS_CHUNK` records at a time, so memory stays flat); Python groups the records
+    (and the leaderboard's responses) by answer pattern. Five queries and the gold
+    report's (one more with `on_progress`, which counts the submitted responses first).
+    `on_progress` is called every chunk with (submitted responses read, submitted
+    responses in the dataset)."""
     slots = dict(dataset.leaderboard_models or {})
     questions = list(dataset.questions.all())
     dashboard = Dashboard(
@@ -435,40 +618,57 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     # them, against a known answer, so they would weigh agreement and progress towards
     # the easy, checked cases.
     responses = Response.objects.filter(record__dataset=dataset, record__gold__isnull=True)
-    total = responses.count() if on_progress is not None else 0
-    columns = ["record_id", "record__status", "user_id", "status", "values", "time_spent_seconds", "submitted_at"]
-    columns += ["context", *(["record__metadata"] if slots else [])]
-    rows = responses.order_by("record_id").values_list(*columns).iterator(chunk_size=METRICS_CHUNK)
-    done = 0
-    for record_id, group in groupby(rows, key=itemgetter(0)):
-        group = list(group)
-        metadata = (group[0][8] or {}) if slots else None
-        dashboard.add_record(
-            str(record_id),
-            group[0][1],
-            [
-                ResponseRow(
-                    user_id=str(row[2]),
-                    status=row[3],
-                    values=row[4] or {},
-                    time_spent_seconds=row[5],
-                    submitted_at=row[6],
-                    pasted=(row[7] or {}).get("pasted") or (),
-                )
-                for row in group
-            ],
-            models={name: metadata.get(key) for name, key in slots.items()} if metadata is not None else None,
+    submitted = responses.filter(status=ResponseStatus.SUBMITTED)
+    usernames = _read_labelers(dashboard, responses)
+    total = submitted.count() if on_progress is not None else 0
+    # One row per record with submitted responses (grouped by the record's id), each of
+    # its responses' fields joined by SEPARATOR in one text, in the same response order:
+    # labelers, answers to each question as JSON text ("": none), submission times in
+    # UTC (fixed width, so that they sort as text). Splitting a text is cheaper than
+    # parsing an array, and JSON text never holds the separator (a control character).
+    text = TextField()
+    per_question = {
+        f"answers_{i}": StringAgg(Coalesce(_answer(question.name), Value("")), SEPARATOR)
+        for i, question in enumerate(questions)
+    }
+    models = {f"model_{i}": Cast(KeyTransform(key, "metadata"), text) for i, key in enumerate(slots.values())}
+    rows = (
+        dataset.records.filter(gold__isnull=True, responses__status=ResponseStatus.SUBMITTED)
+        .annotate(
+            key=Cast("id", text),
+            users=StringAgg(Cast("responses__user_id", text), SEPARATOR),
+            times=StringAgg(_utc("responses__submitted_at", 'YYYY-MM-DD"T"HH24:MI:SS.US'), SEPARATOR),
+            **per_question,
+            **models,
         )
-        if on_progress is not None and (done + len(group)) // METRICS_CHUNK > done // METRICS_CHUNK:
-            on_progress(done + len(group), total)
-        done += len(group)
+        .order_by()
+        .values_list("key", "status", "users", "times", *per_question, *models)
+    )
+    done, answers_end = 0, 4 + len(per_question)
+    # In a transaction the server-side cursor streams; in autocommit Django declares it
+    # WITH HOLD, which PostgreSQL materialises whole before the first row.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
+        for row in rows.iterator(chunk_size=METRICS_CHUNK):
+            record_id, record_status, users, times = row[:4]
+            users = users.split(SEPARATOR)
+            completed_on = None
+            if record_status == RecordStatus.COMPLETED and times:
+                times = sorted(times.split(SEPARATOR))
+                completed_on = date.fromisoformat(times[min(dashboard.min_submitted, len(times)) - 1][:10])
+            dashboard.add_record(
+                record_id,
+                record_status,
+                users,
+                [answers.split(SEPARATOR) for answers in row[4:answers_end]],
+                completed_on,
+                dict(zip(slots, row[answers_end:], strict=True)) if slots else None,
+            )
+            if on_progress is not None and (done + len(users)) // METRICS_CHUNK > done // METRICS_CHUNK:
+                on_progress(done + len(users), total)
+            done += len(users)
     records = dataset.records.filter(gold__isnull=True).aggregate(
         total=Count("id"), completed=Count("id", filter=Q(status=RecordStatus.COMPLETED))
     )
-    usernames = {
-        str(pk): username
-        for pk, username in User.objects.filter(pk__in=list(dashboard.labelers)).values_list("pk", "username")
-    }
     gold = gold_report(dataset, questions=questions)
     report = dashboard.report(
         records=records,

@@ -114,11 +114,12 @@ class _Moments:
     mean: float = 0.0
     m2: float = 0.0
 
-    def add(self, x: float) -> None:
-        self.n += 1
+    def add(self, x: float, count: int = 1) -> None:
+        """`count` observations of x (Chan et al.'s merge of a group with no spread)."""
+        self.n += count
         delta = x - self.mean
-        self.mean += delta / self.n
-        self.m2 += delta * (x - self.mean)
+        self.mean += delta * count / self.n
+        self.m2 += delta * (x - self.mean) * count
 
     def interval(self) -> tuple[float | None, float | None]:
         if self.n < 2:
@@ -140,9 +141,10 @@ class Leaderboard:
     judged: Counter[tuple[str, str]] = field(default_factory=Counter)  # (question, model) -> responses
     models: set[str] = field(default_factory=set)
 
-    def add_response(self, values: Mapping[str, Any], models: Mapping[str, Any]) -> None:
+    def add_response(self, values: Mapping[str, Any], models: Mapping[str, Any], count: int = 1) -> None:
         """One submitted response (`values` as stored) to a record whose response fields
-        were written by `models` (field -> model name; a missing name leaves the field out)."""
+        were written by `models` (field -> model name; a missing name leaves the field out);
+        or `count` responses with the same answers and models, added once."""
         model_of = {f: m.strip() for f, m in models.items() if isinstance(m, str) and m.strip()}
         self.models.update(model_of.values())
         for question, ranked in self.plan.rankings:
@@ -152,32 +154,32 @@ class Leaderboard:
                 present = [f for f in ranked if f in ranks and f in model_of]
                 for a, b in combinations(present, 2):
                     better = a if ranks[a] < ranks[b] else b if ranks[b] < ranks[a] else None
-                    self._compare(model_of[a], model_of[b], None if better is None else model_of[better])
+                    self._compare(model_of[a], model_of[b], None if better is None else model_of[better], count)
         for question, (a, b) in self.plan.votes:
             if question in values and a in model_of and b in model_of:
                 chosen = values[question].get("value")
                 winner = model_of[chosen] if chosen in (a, b) else None
-                self._compare(model_of[a], model_of[b], winner)
+                self._compare(model_of[a], model_of[b], winner, count)
         for question, about in self.plan.ratings:
             answer = (values.get(question) or {}).get("value")
             if about in model_of and isinstance(answer, (int, float)) and not isinstance(answer, bool):
-                self.ratings.setdefault((question, model_of[about]), _Moments()).add(float(answer))
+                self.ratings.setdefault((question, model_of[about]), _Moments()).add(float(answer), count)
         for question, about, _ in self.plan.labels:
             if about not in model_of:
                 continue
             key = (question, model_of[about])
-            self.judged[key] += 1
+            self.judged[key] += count
             answer = (values.get(question) or {}).get("value")
             if answer is not None:
-                self.label_counts.setdefault(key, Counter()).update(_labels_of(answer))
+                self.label_counts.setdefault(key, Counter()).update(dict.fromkeys(_labels_of(answer), count))
 
-    def _compare(self, a: str, b: str, winner: str | None) -> None:
+    def _compare(self, a: str, b: str, winner: str | None, count: int = 1) -> None:
         if a == b:
-            self.same_model += 1
+            self.same_model += count
         elif winner is None:
-            self.ties[(min(a, b), max(a, b))] += 1
+            self.ties[(min(a, b), max(a, b))] += count
         else:
-            self.wins[(winner, b if winner == a else a)] += 1
+            self.wins[(winner, b if winner == a else a)] += count
 
     def report(self, *, rounds: int = BOOTSTRAP_ROUNDS, seed: int = BOOTSTRAP_SEED) -> dict[str, Any]:
         """The leaderboard: models best first, pairs, ratings and label rates."""

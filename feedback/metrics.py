@@ -50,21 +50,21 @@ class QuestionMetrics:
         self.agreements = [(measure, alpha_for(measure.level)) for measure in kind.agreements]
         self.tally = kind.tally(self.options)
 
-    def add_record(self, answers: list[Any], *, responses: int) -> None:
+    def add_record(self, answers: list[Any], *, responses: int, count: int = 1) -> None:
         """One record's answers to this question, out of its `responses` (some may have
-        left an optional question unanswered)."""
+        left an optional question unanswered); or `count` records with the same ones."""
         if not answers:
             return
-        self.answered_records += 1
+        self.answered_records += count
         kind = kind_of(self.type)
         units_of: dict[str, list[Any]] = {}  # measures over the same units share them
         for measure, accumulator in self.agreements:
             if measure.unit not in units_of:
                 units_of[measure.unit] = list(kind.agreement_units(answers, self.options, measure.unit))
             for unit in units_of[measure.unit]:
-                accumulator.add_unit(unit)
+                accumulator.add_unit(unit, count)
         if self.tally is not None:
-            self.tally.add(answers, responses=responses)
+            self.tally.add(answers, responses=responses, count=count)
 
     def report(self) -> dict[str, Any]:
         agreements = [measure_report(measure, accumulator) for measure, accumulator in self.agreements]

@@ -73,7 +73,9 @@ class FormData(Protocol):
 class Tally(Protocol):
     """A question's unified answers over a dataset, fed one record at a time."""
 
-    def add(self, answers: list[Any], *, responses: int) -> None: ...
+    def add(self, answers: list[Any], *, responses: int, count: int = 1) -> None:
+        """One record's answers (or `count` records with the same answers)."""
+        ...
 
     def report(self) -> dict[str, Any]: ...
 
@@ -178,10 +180,10 @@ def _ordered(counts: Counter) -> dict[str, int]:
     return {(TIE if answer is None else str(answer)): n for answer, n in counts.most_common()}
 
 
-def _count(counts: Counter, unified: Unified) -> None:
-    """Count a record's unified answer; a tie counts under None (reported as TIE)."""
+def _count(counts: Counter, unified: Unified, times: int = 1) -> None:
+    """Count a record's unified answer (`times` records'); a tie counts under None (reported as TIE)."""
     if unified.tie or unified.value is not None:
-        counts[None if unified.tie else unified.value] += 1
+        counts[None if unified.tie else unified.value] += times
 
 
 class QuestionKind:

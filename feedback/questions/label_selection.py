@@ -29,8 +29,8 @@ class LabelTally:
     def __init__(self) -> None:
         self.counts: Counter = Counter()
 
-    def add(self, answers: list[Any], *, responses: int) -> None:
-        _count(self.counts, unify_label(answers))
+    def add(self, answers: list[Any], *, responses: int, count: int = 1) -> None:
+        _count(self.counts, unify_label(answers), count)
 
     def report(self) -> dict[str, Any]:
         return {"strategy": "majority", "distribution": _ordered(self.counts)}

@@ -19,9 +19,9 @@ class MultiLabelTally:
     def __init__(self, options: Sequence[Any]) -> None:
         self.options, self.counts = list(options), Counter()
 
-    def add(self, answers: list[Any], *, responses: int) -> None:
+    def add(self, answers: list[Any], *, responses: int, count: int = 1) -> None:
         for option in unify_labels([set(answer) for answer in answers], responses=responses):
-            self.counts[option] += 1
+            self.counts[option] += count
 
     def report(self) -> dict[str, Any]:
         counts = {str(option): self.counts[option] for option in self.options}

@@ -41,13 +41,13 @@ class RankingTally:
         self.rank_sums: defaultdict[Any, float] = defaultdict(float)
         self.rank_counts: Counter = Counter()
 
-    def add(self, answers: list[Any], *, responses: int) -> None:
+    def add(self, answers: list[Any], *, responses: int, count: int = 1) -> None:
         rankings = [_as_ranks(answer) for answer in answers]
         unified = unify_ranking([{o: r for o, r in ranking.items() if o in self.options} for ranking in rankings])
         for option, mean in unified.mean_ranks.items():
-            self.rank_sums[option] += mean
-            self.rank_counts[option] += 1
-        _count(self.first, unified.first)
+            self.rank_sums[option] += count * mean
+            self.rank_counts[option] += count
+        _count(self.first, unified.first, count)
 
     def report(self) -> dict[str, Any]:
         mean_rank = {

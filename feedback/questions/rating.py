@@ -30,11 +30,11 @@ class RatingTally:
     def __init__(self) -> None:
         self.records, self.rating_sum, self.medians = 0, 0.0, Counter()
 
-    def add(self, answers: list[Any], *, responses: int) -> None:
+    def add(self, answers: list[Any], *, responses: int, count: int = 1) -> None:
         ratings = [float(answer) for answer in answers]
-        self.records += 1
-        self.rating_sum += unify_rating(ratings, MEAN)
-        self.medians[_number_key(unify_rating(ratings, MEDIAN))] += 1
+        self.records += count
+        self.rating_sum += count * unify_rating(ratings, MEAN)
+        self.medians[_number_key(unify_rating(ratings, MEDIAN))] += count
 
     def report(self) -> dict[str, Any]:
         mean = round(self.rating_sum / self.records, 4) if self.records else None
