@@ -43,6 +43,7 @@ MODELS = ("model-small", "model-medium", "model-large", "model-xl")
 FIELDS = ("response-1", "response-2", "response-3")
 FAILURES = ("hallucination", "harmful", "unhelpful", "formatting")
 MEASURE_FLAG = "--measure"
+GOLD_EVERY = 100  # 1 % of the records are gold
 
 
 def env() -> dict[str, str]:
@@ -124,13 +125,20 @@ def load(dataset_id: str, labelers: list[str], count: int, seed: int = 5) -> Non
                 at = start + timedelta(seconds=n * 30 * 86400 / count)
                 fields = {"prompt": text(rng, 12), **{name: text(rng, 20) for name in FIELDS}}
                 metadata = {f"model:{name}": rng.choice(MODELS) for name in FIELDS}
-                records.write(
-                    f"{record_id}\t{dataset_id}\trec-{n}\t{copy_text(json.dumps(fields))}\t"
-                    f"{copy_text(json.dumps(metadata))}\t{{}}\tcompleted\t3\t{at.isoformat()}\t{at.isoformat()}\n"
-                )
                 quality = rng.randint(1, 5)
                 order = sorted(FIELDS, key=lambda name: MODELS.index(metadata[f"model:{name}"]) + rng.random() * 2)
                 topic = rng.choice(("code", "math", "writing", "other"))
+                # One record in GOLD_EVERY is gold: its expected answers are the true ones.
+                gold = (
+                    copy_text(json.dumps({"quality": {"value": quality}, "topic": {"value": topic}}))
+                    if n % GOLD_EVERY == 0
+                    else "\\N"
+                )
+                records.write(
+                    f"{record_id}\t{dataset_id}\trec-{n}\t{copy_text(json.dumps(fields))}\t"
+                    f"{copy_text(json.dumps(metadata))}\t{{}}\tcompleted\t3\t{at.isoformat()}\t{at.isoformat()}\t"
+                    f"{gold}\n"
+                )
                 for user_id in rng.sample(labelers, 3):
                     noisy = order if rng.random() < 0.8 else rng.sample(FIELDS, 3)
                     values = {
@@ -154,7 +162,7 @@ def load(dataset_id: str, labelers: list[str], count: int, seed: int = 5) -> Non
             responses.seek(0)
             cursor.copy_expert(
                 "COPY feedback_record (id, dataset_id, external_id, fields, metadata, vectors, status,"
-                " submitted_count, inserted_at, updated_at) FROM STDIN",
+                " submitted_count, inserted_at, updated_at, gold) FROM STDIN",
                 records,
             )
             cursor.copy_expert(
@@ -201,6 +209,7 @@ def measure(dataset_id: str) -> None:
                 "charts": len(rendered),
                 "responses": payload["responses"]["submitted"],
                 "quality_alpha": quality["agreement"]["value"],
+                "gold_graded": {row["username"]: row["graded"] for row in payload["gold"]["labelers"]},
                 "quality_interval": quality["agreement_interval"],
                 "models": [
                     (m["model"], m["score"], m["score_low"], m["score_high"]) for m in payload["leaderboard"]["models"]
@@ -241,6 +250,7 @@ def main() -> None:
             f"quality alpha {result['quality_alpha']} {result['quality_interval']}"
         )
         print(f"leaderboard: {result['models']}")
+        print(f"gold answers graded per labeler: {result['gold_graded']}")
         ok_time = result["seconds"] < SECONDS_TARGET
         ok_memory = result["peak_mb"] < PEAK_MB_TARGET
         print(
