@@ -174,12 +174,30 @@ def leaderboard(payload: dict[str, Any]) -> Figure | None:
     return figure
 
 
+def leaderboard_ratings(payload: dict[str, Any]) -> Figure | None:
+    """Each model's mean rating with its 95 % interval, one row per (question, model)."""
+    rows = [r for r in ((payload.get("leaderboard") or {}).get("ratings") or []) if r["mean"] is not None]
+    if not rows:
+        return None
+    figure, axes = plt.subplots(figsize=(7.5, 0.6 + 0.45 * len(rows)))
+    names = [f"{r['model']} ({r['question']})" for r in rows]
+    low = [r["mean"] - (r["mean_low"] if r["mean_low"] is not None else r["mean"]) for r in rows]
+    high = [(r["mean_high"] if r["mean_high"] is not None else r["mean"]) - r["mean"] for r in rows]
+    positions = range(len(rows))
+    axes.errorbar([r["mean"] for r in rows], positions, xerr=[low, high], fmt="o", capsize=4)
+    axes.set_yticks(positions, names)
+    axes.set_xlabel("mean rating (95 % interval)")
+    axes.invert_yaxis()
+    return figure
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
     "progress": progress,
     "throughput": throughput,
     "seconds": seconds,
     "agreement": agreement,
     "leaderboard": leaderboard,
+    "leaderboard_ratings": leaderboard_ratings,
 }
 
 

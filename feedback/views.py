@@ -580,6 +580,28 @@ def _labeler_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _leaderboard_label_tables(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The leaderboard's label rates, one table per label question: a row per model, a
+    column per label."""
+    by_question: dict[str, list[dict[str, Any]]] = {}
+    for row in (payload.get("leaderboard") or {}).get("labels") or []:
+        by_question.setdefault(row["question"], []).append(row)
+    tables = []
+    for question, rows in by_question.items():
+        labels = list(dict.fromkeys(label for row in rows for label in row["rates"]))
+        tables.append(
+            {
+                "question": question,
+                "labels": labels,
+                "rows": [
+                    {"model": r["model"], "responses": r["responses"], "rates": [r["rates"].get(x) for x in labels]}
+                    for r in rows
+                ],
+            }
+        )
+    return tables
+
+
 def _throughput_table(payload: dict[str, Any]) -> dict[str, Any]:
     """Submissions per day (rows) per labeler (columns)."""
     labelers = [a for a in payload["annotators"] if a["submitted_per_day"]]
@@ -646,6 +668,7 @@ def dataset_dashboard(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
         "questions": _question_sections(dataset, payload, charts),
         "agreement_rows": [q for q in payload["questions"] if q["agreement"]],
         "leaderboard": payload.get("leaderboard"),
+        "leaderboard_labels": _leaderboard_label_tables(payload),
     }
     return render(request, "feedback/dashboard.html", context)
 

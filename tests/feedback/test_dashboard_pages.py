@@ -196,6 +196,29 @@ def test_the_leaderboard_shows_where_the_dataset_names_its_models(people):
     assert rows == [("1", "beta"), ("2", "alpha")]
 
 
+def test_an_evaluation_leaderboard_shows_mean_ratings_and_label_rates_per_model(people):
+    dataset = comparison_dataset(people.workspace_a, name="evaluation")
+    dataset = dataset_update(dataset=dataset, leaderboard_models={"response-1": "served_by"})
+    items = [record_item(n, metadata={"served_by": "alpha" if n % 2 else "beta"}) for n in range(4)]
+    records = records_bulk_upsert(dataset=dataset, items=items).records
+    for n, record in enumerate(records):
+        alpha = n % 2 == 1
+        failures = ["unhelpful"] if alpha else ["harmful"]
+        answer = full_answer(quality={"value": 5 if alpha else 2}, failures={"value": failures})
+        response_submit(record=record, user=people.labeler_a1, values=answer)
+
+    page = login(people.admin_a).get(dashboard_url(dataset)).text
+
+    board = page[page.index('id="leaderboard-heading"') :]
+    assert "decided comparison" not in board  # nothing ranked two models: no Bradley-Terry table
+    ratings = re.findall(r'<tr><th scope="row">(\w+)</th><td>quality</td><td>(\d+)</td><td>([\d.]+)</td>', board)
+    assert ratings == [("alpha", "2", "5.00"), ("beta", "2", "2.00")]
+    labels = board[board.index("failures: share of responses given each label") :]
+    assert re.search(r'<th scope="row">beta</th><td>2</td>(<td>[^<]*</td>)*?<td>100%</td>', labels)
+    assert f'href="/api/v1/datasets/{dataset.pk}/leaderboard.csv"' in board
+    assert board.count("<svg") == 1  # the mean ratings with their intervals
+
+
 def test_a_dataset_without_answers_has_a_dashboard_that_says_so(people):
     draft = comparison_dataset(people.workspace_a, name="draft", publish=False)
 

@@ -204,6 +204,9 @@ class Command(BaseCommand):
             )
 
         dataset, _ = self._dataset(workspace, "internal-evaluation", build, guidelines=content.GUIDELINES["evaluation"])
+        # Each interaction's record names the model that answered: the dashboard's
+        # leaderboard then compares the models' ratings and failure rates.
+        dataset = services.dataset_update(dataset=dataset, leaderboard_models={"response": "model"})
         quality = dataset.questions.get(name="quality")
         records_bulk_upsert(
             dataset=dataset,
