@@ -73,8 +73,21 @@ def get_managed_workspace(request: Request, workspace_id: Any) -> Workspace:
     return workspace
 
 
+def _with_caller_role(request: Request, objects: QuerySet[Any], workspace_ref: str) -> Any:
+    """The first of `objects`, read with the caller's role in its workspace, which the
+    request's later access checks then reuse (`access.role_remembered`); None if none."""
+    obj = objects.annotate(caller_role=access.caller_role(request.user, workspace_ref)).first()
+    if obj is not None:
+        workspace_id = obj
+        for name in workspace_ref.split("__"):
+            workspace_id = getattr(workspace_id, name)
+        access.role_remembered(request.user, workspace_id, obj.caller_role)
+    return obj
+
+
 def get_dataset(request: Request, dataset_id: Any, *, manage: bool = False) -> Dataset:
-    dataset = datasets_for(request).select_related("workspace").filter(pk=parse_uuid(dataset_id, "dataset_id")).first()
+    datasets = datasets_for(request).select_related("workspace").filter(pk=parse_uuid(dataset_id, "dataset_id"))
+    dataset = _with_caller_role(request, datasets, "workspace_id")
     if dataset is None:
         raise Http404
     if manage:
@@ -88,11 +101,10 @@ def require_manager(request: Request, dataset: Dataset) -> None:
 
 
 def _dataset_child(request: Request, model: Any, object_id: Any, *, manage: bool) -> Any:
-    obj = (
-        model.objects.select_related("dataset")
-        .filter(pk=parse_uuid(object_id), dataset__in=datasets_for(request))
-        .first()
+    objects = model.objects.select_related("dataset").filter(
+        pk=parse_uuid(object_id), dataset__in=datasets_for(request)
     )
+    obj = _with_caller_role(request, objects, "dataset__workspace_id")
     if obj is None:
         raise Http404
     if manage:
@@ -122,11 +134,10 @@ def get_record(request: Request, record_id: Any, *, manage: bool = False) -> Rec
 
 def _record_child(request: Request, model: Any, object_id: Any) -> Any:
     """A response or suggestion of a record in a dataset the caller sees, else 404."""
-    obj = (
-        model.objects.select_related("record__dataset")
-        .filter(pk=parse_uuid(object_id), record__dataset__in=datasets_for(request))
-        .first()
+    objects = model.objects.select_related("record__dataset").filter(
+        pk=parse_uuid(object_id), record__dataset__in=datasets_for(request)
     )
+    obj = _with_caller_role(request, objects, "record__dataset__workspace_id")
     if obj is None:
         raise Http404
     return obj

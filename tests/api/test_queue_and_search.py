@@ -41,6 +41,30 @@ def test_next_record_is_404_for_other_workspaces_and_403_for_drafts(people, data
     assert response.status_code == 403
 
 
+def test_the_labeling_loop_keeps_its_query_budget(people, api_client_for, django_assert_num_queries):
+    """One `next` and one submit over HTTP with an API key, each statement accounted for.
+    The caller's role comes with the dataset (or record) lookup and is reused by every
+    later check of the request; the same counts hold on a dataset 20 times larger."""
+    client = api_client_for(people.labeler_a1)
+    submission = {"values": full_answer(), "status": "submitted"}
+    client.get("/api/v1/me")  # the key's last use is recorded (at most once a minute)
+    for size in (10, 200):
+        dataset = comparison_dataset(people.workspace_a, name=f"loop {size}", min_submitted=2)
+        add_records(dataset, size)
+        url = f"/api/v1/me/datasets/{dataset.id}/records/next"
+        # key; dataset with the caller's role; held lease; held draft; pick; re-count under
+        # the lock; lease upsert; the caller's response; suggestions; visible metadata
+        # (+ the transaction's savepoint and release)
+        with django_assert_num_queries(12):
+            record_id = client.get(url).json()["id"]
+        # key; record with the caller's role; the record locked (and whether any webhook
+        # is on); questions; stored response; insert; end the lease; recount and status
+        # in one statement (+ savepoint and release; the dataset's activity is recent)
+        with django_assert_num_queries(10):
+            answer = client.post(f"/api/v1/records/{record_id}/responses", submission, format="json")
+        assert answer.status_code == 201, answer.json()
+
+
 def test_search_by_text_metadata_and_response(people, dataset, api_client_for):
     add_records(dataset, 3, start=10)
     response_submit(record=dataset.records.get(external_id="rec-11"), user=people.labeler_a1, values=full_answer())
