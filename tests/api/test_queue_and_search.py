@@ -76,10 +76,10 @@ def test_the_labeling_loop_keeps_its_query_budget(people, api_client_for, django
         dataset = comparison_dataset(people.workspace_a, name=f"loop {size}", min_submitted=2)
         add_records(dataset, size)
         url = f"/api/v1/me/datasets/{dataset.id}/records/next"
-        # key; dataset with the caller's role; held lease; held draft; pick; re-count under
+        # key; dataset with the caller's role; held leases and drafts; pick; re-count under
         # the lock; lease upsert; the caller's response; suggestions; visible metadata
         # (+ the transaction's savepoint and release)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(11):
             record_id = client.get(url).json()["id"]
         # key; record with the caller's role; the record locked (and whether any webhook
         # is on); questions; stored response; insert; end the lease; recount and status
