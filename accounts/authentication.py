@@ -9,6 +9,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from accounts.api_keys import api_key_authenticate
+from workspaces import access
 
 
 def _key_from(request: Request) -> str | None:
@@ -32,6 +33,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         api_key = api_key_authenticate(key)
         if api_key is None:
             raise AuthenticationFailed("Invalid or revoked API key.")
+        # The user row was read for this request alone, so its roles may be memoised.
+        access.roles_memo_start(api_key.user)
         return api_key.user, api_key
 
     def authenticate_header(self, request: Request) -> str:

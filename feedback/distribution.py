@@ -25,7 +25,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from feedback.models import Dataset, Record, RecordLease, RecordStatus, Response, ResponseStatus
@@ -57,23 +57,25 @@ def _locked_if_unanswered(record_id: Any, user: Any) -> Record | None:
 
 
 def held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
-    """The record `user` is working on (their live lease, else their oldest draft), locked."""
+    """The record `user` is working on (their live lease, else their oldest draft), locked.
+    Both kinds of candidate come in one statement: leases first, the latest expiry first,
+    then drafts by their record's age."""
     leased = (
         RecordLease.objects.filter(record__dataset=dataset, user=user, expires_at__gt=now)
         .exclude(Exists(answered_by(user).filter(record=OuterRef("record"))))
-        .order_by("-expires_at")
-        .values_list("record_id", flat=True)
+        .annotate(held_until=F("expires_at"), since=F("record__inserted_at"))
+        .values_list("record_id", "held_until", "since")
     )
     drafts = (
         Response.objects.filter(record__dataset=dataset, user=user, status=ResponseStatus.DRAFT)
-        .order_by("record__inserted_at", "record_id")
-        .values_list("record_id", flat=True)
+        .annotate(held_until=Value(None, output_field=DateTimeField()), since=F("record__inserted_at"))
+        .values_list("record_id", "held_until", "since")
     )
-    for candidates in (leased, drafts):
-        for record_id in candidates[:MAX_PICK_ATTEMPTS]:
-            record = _locked_if_unanswered(record_id, user)
-            if record is not None:
-                return record
+    candidates = leased.union(drafts, all=True).order_by(F("held_until").desc(nulls_last=True), "since", "record_id")
+    for record_id, _, _ in candidates[:MAX_PICK_ATTEMPTS]:
+        record = _locked_if_unanswered(record_id, user)
+        if record is not None:
+            return record
     return None
 
 

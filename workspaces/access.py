@@ -9,6 +9,9 @@
 * A dataset with `annotators_restricted` is open only to the annotators granted the
   django-guardian object permission `feedback.annotate_dataset` on it (directly or
   through a group); workspace admins always have access.
+* A request may memoise the caller's membership roles (`roles_memo_start` on that
+  request's own user object, then `role_remembered` from a lookup that read the role
+  with `caller_role`), so its many checks read each role once; never across requests.
 * Reviewing a dataset's disputed records (the review queue, settling the final answer):
   its workspace's admins, and the annotators who see it and were granted the
   django-guardian object permission `feedback.review_dataset` on it. The Argilla role set
@@ -25,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from workspaces.models import Membership, Role, Workspace
@@ -54,11 +57,47 @@ def is_owner(user: UserLike | None) -> bool:
     return _active(user) and bool(getattr(user, "is_superuser", False))
 
 
+ROLES_MEMO = "_feedloop_workspace_roles"
+
+
+def roles_memo_start(user: UserLike | None) -> None:
+    """Memoise `user`'s membership roles from now on. Call it once per request, on the
+    user object that request built for itself (never on a shared or cached one), so
+    every access check of that request reads a role once and no request sees another's."""
+    if _active(user):
+        setattr(user, ROLES_MEMO, {})
+
+
+def roles_memo_forget(user: Any) -> None:
+    """Drop what was memoised of `user`'s roles (their memberships changed)."""
+    if getattr(user, ROLES_MEMO, None) is not None:
+        setattr(user, ROLES_MEMO, {})
+
+
+def caller_role(user: UserLike | None, workspace_ref: str = "workspace_id") -> Subquery:
+    """SQL expression: `user`'s role in the workspace the outer row names by
+    `workspace_ref`, or NULL; annotate a lookup with it and pass the value to
+    `role_remembered`, so the role costs no query of its own."""
+    memberships = Membership.objects.filter(user_id=getattr(user, "pk", None), workspace_id=OuterRef(workspace_ref))
+    return Subquery(memberships.values("role")[:1])
+
+
+def role_remembered(user: UserLike | None, workspace_id: UUID, role: str | None) -> None:
+    """Record `user`'s role in a workspace, read this request (see `caller_role`)."""
+    memo = getattr(user, ROLES_MEMO, None)
+    if memo is not None:
+        memo[workspace_id] = Role(role) if role else None
+
+
 def role_in_workspace(user: UserLike | None, workspace_id: UUID) -> Role | None:
     """The user's membership role in a workspace, or None (owners get None too)."""
     if not _active(user):
         return None
+    memo = getattr(user, ROLES_MEMO, None)
+    if memo is not None and workspace_id in memo:
+        return memo[workspace_id]
     role = Membership.objects.filter(user=user, workspace_id=workspace_id).values_list("role", flat=True).first()
+    role_remembered(user, workspace_id, role)
     return Role(role) if role else None
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from config.db import unique_name
+from workspaces import access
 from workspaces.models import Membership, Role, Workspace
 
 
@@ -48,9 +49,11 @@ def membership_add(*, workspace: Workspace, user: Any, role: Role | None = None)
     if not created and membership.role != role:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
+    access.roles_memo_forget(user)
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, workspace: Workspace, user: Any) -> None:
     Membership.objects.filter(workspace=workspace, user=user).delete()
+    access.roles_memo_forget(user)

@@ -1,8 +1,9 @@
 """One lookup per aggregate for the API, scoped to what the caller may see.
 
 Every query starts from the caller's visible workspaces (narrowed further by a
-workspace-limited API key). Objects outside are "not found" (404); objects the caller
-sees but may not change answer 403 (a member lacking the role).
+workspace-limited API key) and reads the caller's role there along (`_one_visible`).
+Objects outside are "not found" (404); objects the caller sees but may not change answer
+403 (a member lacking the role).
 """
 
 from __future__ import annotations
@@ -73,8 +74,30 @@ def get_managed_workspace(request: Request, workspace_id: Any) -> Workspace:
     return workspace
 
 
+def _one_visible(request: Request, objects: QuerySet[Any], dataset_path: str = "") -> Any:
+    """The first of `objects` whose dataset (at `dataset_path`, or the object itself) the
+    caller may see, else None. One query: the rows in the caller's workspaces (narrowed to
+    the key's) with the caller's role there, which the request's later checks reuse
+    (`access.role_remembered`); the finer rule is `access.can_see_dataset`'s, on the row
+    read (no django-guardian query unless the dataset is restricted)."""
+    workspace_ref = f"{dataset_path}__workspace_id" if dataset_path else "workspace_id"
+    obj = (
+        objects.filter(**{f"{workspace_ref}__in": workspaces_for(request).values("pk")})
+        .annotate(caller_role=access.caller_role(request.user, workspace_ref))
+        .first()
+    )
+    if obj is None:
+        return None
+    dataset = obj
+    for name in filter(None, dataset_path.split("__")):
+        dataset = getattr(dataset, name)
+    access.role_remembered(request.user, dataset.workspace_id, obj.caller_role)
+    return obj if access.can_see_dataset(request.user, dataset) else None
+
+
 def get_dataset(request: Request, dataset_id: Any, *, manage: bool = False) -> Dataset:
-    dataset = datasets_for(request).select_related("workspace").filter(pk=parse_uuid(dataset_id, "dataset_id")).first()
+    datasets = Dataset.objects.select_related("workspace").filter(pk=parse_uuid(dataset_id, "dataset_id"))
+    dataset = _one_visible(request, datasets)
     if dataset is None:
         raise Http404
     if manage:
@@ -88,11 +111,7 @@ def require_manager(request: Request, dataset: Dataset) -> None:
 
 
 def _dataset_child(request: Request, model: Any, object_id: Any, *, manage: bool) -> Any:
-    obj = (
-        model.objects.select_related("dataset")
-        .filter(pk=parse_uuid(object_id), dataset__in=datasets_for(request))
-        .first()
-    )
+    obj = _one_visible(request, model.objects.select_related("dataset").filter(pk=parse_uuid(object_id)), "dataset")
     if obj is None:
         raise Http404
     if manage:
@@ -122,11 +141,8 @@ def get_record(request: Request, record_id: Any, *, manage: bool = False) -> Rec
 
 def _record_child(request: Request, model: Any, object_id: Any) -> Any:
     """A response or suggestion of a record in a dataset the caller sees, else 404."""
-    obj = (
-        model.objects.select_related("record__dataset")
-        .filter(pk=parse_uuid(object_id), record__dataset__in=datasets_for(request))
-        .first()
-    )
+    objects = model.objects.select_related("record__dataset").filter(pk=parse_uuid(object_id))
+    obj = _one_visible(request, objects, "record__dataset")
     if obj is None:
         raise Http404
     return obj

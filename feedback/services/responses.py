@@ -15,8 +15,9 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Case, Count, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from feedback.errors import InvalidData, Loc, Problem, StaleResponse
@@ -24,7 +25,7 @@ from feedback.models import Dataset, Record, RecordStatus, Response, ResponseSta
 from feedback.questions import clean_response_values
 from feedback.services.queue import leases_end
 from feedback.services.reviews import reviews_on_completion
-from feedback.services.webhooks import Listeners, webhook_listeners, webhook_notify
+from feedback.services.webhooks import Listeners, webhook_listeners, webhook_notify, webhooks_enabled
 from feedback.storable import json_problems
 from feedback.webhooks import dataset_data, record_data, response_data
 
@@ -41,10 +42,12 @@ def response_version(response: Response | None) -> str:
     return NEW if response is None else response.updated_at.isoformat()
 
 
-def record_status_for(min_submitted: int) -> Case:
-    """SQL expression: a record is completed once `min_submitted` responses are submitted."""
+def record_status_for(min_submitted: int, submitted: Any = None) -> Case:
+    """SQL expression: a record is completed once `min_submitted` responses are submitted
+    (`submitted`: an expression of that count; its stored `submitted_count` by default)."""
+    submitted = F("submitted_count") if submitted is None else submitted
     return Case(
-        When(submitted_count__gte=min_submitted, then=Value(RecordStatus.COMPLETED)),
+        When(GreaterThanOrEqual(submitted, min_submitted), then=Value(RecordStatus.COMPLETED)),
         default=Value(RecordStatus.PENDING),
     )
 
@@ -63,14 +66,19 @@ def refresh_record_status(*, dataset: Dataset, record_ids: Iterable[UUID]) -> No
         .annotate(count=Count("*"))
         .values("count")
     )
-    records = Record.objects.filter(dataset=dataset, id__in=ids)
-    records.update(submitted_count=Coalesce(Subquery(submitted), 0))
-    records.update(status=record_status_for(dataset.min_submitted))
+    count = Coalesce(Subquery(submitted), 0)
+    # One statement: the status reads the new count, not the column it replaces.
+    Record.objects.filter(dataset=dataset, id__in=ids).update(
+        submitted_count=count, status=record_status_for(dataset.min_submitted, count)
+    )
 
 
-def touch_dataset_activity(dataset_id: UUID) -> None:
-    """Bump `last_activity_at`, at most once a minute, so busy datasets avoid a hot row."""
+def touch_dataset_activity(dataset_id: UUID, known: Any = None) -> None:
+    """Bump `last_activity_at`, at most once a minute, so busy datasets avoid a hot row.
+    `known`: its value as read in this transaction, if any; no statement when it is recent."""
     now = timezone.now()
+    if known is not None and known >= now - ACTIVITY_RESOLUTION:
+        return
     Dataset.objects.filter(pk=dataset_id, last_activity_at__lt=now - ACTIVITY_RESOLUTION).update(last_activity_at=now)
 
 
@@ -166,7 +174,7 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
     leases_end(pairs=answered)
     refresh_record_status(dataset=dataset, record_ids=written.recounted)
     if written.created or written.updated:
-        touch_dataset_activity(dataset.pk)
+        touch_dataset_activity(dataset.pk, dataset.last_activity_at)
     return written
 
 
@@ -202,7 +210,12 @@ def response_save(
             raise InvalidData([Problem(("context",), "must be an object")])
         if problems := json_problems(dict(context), ("context",)):
             raise InvalidData(problems)
-    record = Record.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=record.pk)
+    record = (
+        Record.objects.select_related("dataset")
+        .select_for_update(of=("self",))
+        .annotate(any_webhook=webhooks_enabled())
+        .get(pk=record.pk)
+    )
     dataset = record.dataset
     if not dataset.is_published:
         raise InvalidData.at((), "the dataset is not published")
@@ -221,7 +234,9 @@ def response_save(
         # Only a write that may complete the record looks for a dispute (review queue).
         reviews_on_completion(dataset=dataset, record_ids=[record.pk], questions=questions)
     if written.created or written.updated:
-        _notify(record, status_before, "response.created" if written.created else "response.updated", response)
+        event = "response.created" if written.created else "response.updated"
+        # The lock read already told whether any webhook is on: none, no query for them.
+        _notify(record, status_before, event, response, webhook_listeners() if record.any_webhook else {})
     return response
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from feedback.services.responses import response_submit
+from feedback.models import Response
+from feedback.services.responses import response_save_draft, response_submit
 from tests.builders import add_records, comparison_dataset, full_answer
+from workspaces import access
 
 
 @pytest.fixture
@@ -39,6 +41,52 @@ def test_next_record_is_404_for_other_workspaces_and_403_for_drafts(people, data
     draft = comparison_dataset(people.workspace_a, name="draft", publish=False)
     response = api_client_for(people.admin_a).get(f"/api/v1/me/datasets/{draft.id}/records/next")
     assert response.status_code == 403
+
+
+def test_restricted_and_unpublished_datasets_stay_hidden_from_annotators(people, api_client_for):
+    """The lookups read the caller's role with the object and apply the dataset rule to
+    it: an annotator gets 404 on a draft dataset, and on a restricted one without the
+    grant (its records and responses too); the grant opens it; admins always see both."""
+    restricted = comparison_dataset(people.workspace_a, name="restricted", annotators_restricted=True)
+    draft = comparison_dataset(people.workspace_a, name="draft", publish=False)
+    admin_answer = response_save_draft(record=add_records(restricted, 1)[0], user=people.admin_a, values={})
+    labeler = api_client_for(people.labeler_a1)
+    assert labeler.delete(f"/api/v1/responses/{admin_answer.pk}").status_code == 404
+    record = add_records(restricted, 1, start=1)[0]
+    answer = labeler.post(f"/api/v1/records/{record.pk}/responses", {"status": "draft"}, format="json")
+    assert answer.status_code == 404
+    for dataset in (restricted, draft):
+        assert labeler.get(f"/api/v1/me/datasets/{dataset.id}/records/next").status_code == 404
+        assert labeler.get(f"/api/v1/datasets/{dataset.id}/records").status_code == 404
+        assert api_client_for(people.admin_a).get(f"/api/v1/datasets/{dataset.id}/records").status_code == 200
+    access.grant_dataset_access(dataset=restricted, user=people.labeler_a1)
+    labeler = api_client_for(people.labeler_a1)
+    assert labeler.get(f"/api/v1/me/datasets/{restricted.id}/records/next").status_code == 200
+    assert not Response.objects.filter(user=people.labeler_a1).exists()
+
+
+def test_the_labeling_loop_keeps_its_query_budget(people, api_client_for, django_assert_num_queries):
+    """One `next` and one submit over HTTP with an API key, each statement accounted for.
+    The caller's role comes with the dataset (or record) lookup and is reused by every
+    later check of the request; the same counts hold on a dataset 20 times larger."""
+    client = api_client_for(people.labeler_a1)
+    submission = {"values": full_answer(), "status": "submitted"}
+    client.get("/api/v1/me")  # the key's last use is recorded (at most once a minute)
+    for size in (10, 200):
+        dataset = comparison_dataset(people.workspace_a, name=f"loop {size}", min_submitted=2)
+        add_records(dataset, size)
+        url = f"/api/v1/me/datasets/{dataset.id}/records/next"
+        # key; dataset with the caller's role; held leases and drafts; pick; re-count under
+        # the lock; lease upsert; the caller's response; suggestions; visible metadata
+        # (+ the transaction's savepoint and release)
+        with django_assert_num_queries(11):
+            record_id = client.get(url).json()["id"]
+        # key; record with the caller's role; the record locked (and whether any webhook
+        # is on); questions; stored response; insert; end the lease; recount and status
+        # in one statement (+ savepoint and release; the dataset's activity is recent)
+        with django_assert_num_queries(10):
+            answer = client.post(f"/api/v1/records/{record_id}/responses", submission, format="json")
+        assert answer.status_code == 201, answer.json()
 
 
 def test_search_by_text_metadata_and_response(people, dataset, api_client_for):

@@ -128,7 +128,7 @@ def test_next_query_budget_with_gold_stays_flat(people, dataset, django_assert_m
             response_submit(record=record, user=labeler, values=full_answer())
     # the pause check (answers, lift), gold turn, gold pick, normal pick and re-count, lease
     for labeler in (people.labeler_a1, people.labeler_a2):
-        with django_assert_max_num_queries(11):
+        with django_assert_max_num_queries(10):
             queue_next(dataset=dataset, user=labeler)
 
 

@@ -65,7 +65,7 @@ def test_a_submission_that_completes_nothing_costs_no_extra_query(people, datase
     """The budget of a plain submission (no completion) is what it was before review."""
     first, second = dataset.records.all()[:2]
     response_submit(record=first, user=people.labeler_a1, values=full_answer())
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response_submit(record=second, user=people.labeler_a1, values=full_answer())
 
 
