@@ -21,6 +21,8 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from feedback.api import urls as api_urls
+from feedback.models import Dataset
+from feedback.services.metrics import metrics_refresh
 from tests.builders import add_records, comparison_dataset, full_answer, record_item
 
 IGNORED_METHODS = {"options", "head"}
@@ -291,6 +293,9 @@ def test_the_answers_conform_to_the_schema(schema, people, api_client_for):
     check(admin, "GET", f"{base}/progress", status=200)
     check(admin, "GET", f"{base}/users/progress", status=200)
     check(admin, "GET", f"{base}/metrics", status=200)
+    refresh = metrics_refresh(dataset=Dataset.objects.get(pk=dataset["id"]), queue_run=False)
+    check(admin, "GET", f"/api/v1/metrics-jobs/{refresh.pk}", status=200)
+    check(labeler, "GET", f"/api/v1/metrics-jobs/{refresh.pk}", status=404)  # jobs are for managers
     check(admin, "GET", f"{base}/leaderboard", status=200)
     check(admin, "GET", f"{base}/leaderboard.csv", status=200)
     check(labeler, "DELETE", f"/api/v1/responses/{response['id']}", status=200)

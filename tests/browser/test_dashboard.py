@@ -41,7 +41,8 @@ def test_a_manager_reads_the_dashboard_and_follows_a_refresh(page: Page, live_se
     expect(page.get_by_role("heading", name="internal-evaluation: quality dashboard")).to_be_visible()
     # Charts are drawn (inline SVG with a size), each followed by the table of its numbers.
     charts = page.locator("figure.chart svg")
-    expect(charts).to_have_count(6)  # progress, throughput, seconds, agreement, two distributions
+    # progress, throughput, seconds, agreement, two distributions, the models' mean ratings
+    expect(charts).to_have_count(7)
     assert charts.first.bounding_box()["width"] > 300
     per_day = page.get_by_role("table", name="Per day (UTC)", exact=True)
     expect(per_day.get_by_role("row").nth(6)).to_be_attached()  # the header and the team's days
