@@ -57,9 +57,9 @@ from statistics import median
 from typing import Any
 
 import numpy as np
-from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, transaction
-from django.db.models import Count, Func, Q, Sum, TextField, Value
+from django.db.models import Aggregate, BooleanField, Count, F, Func, Q, Sum, TextField, Value
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -540,16 +540,74 @@ def gold_accuracy_by_labeler(report: GoldReport) -> dict[str, float]:
     return {str(labeler.user_id): labeler.accuracy for labeler in report.labelers if labeler.accuracy is not None}
 
 
-def _answer(question: str) -> Cast:
+# The aggregates below are PostgreSQL's; the quick try (`make demo`) runs on SQLite,
+# where each has an equivalent: the same rows come out on both.
+
+
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class _GroupConcat(Aggregate):
+    """SQLite's `group_concat(text, separator)`: PostgreSQL's `string_agg`."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+
+def _joined(expression: Any, **extra: Any) -> Aggregate:
+    """A group's texts joined by SEPARATOR, in the group's row order (NULLs skipped)."""
+    if _postgresql():
+        return StringAgg(expression, SEPARATOR, **extra)
+    return _GroupConcat(expression, Value(SEPARATOR), **extra)
+
+
+def _json_text(column: str, *keys: str) -> Func:
+    """The JSON value at `column`'s `keys` as JSON text (NULL: absent)."""
+    if _postgresql():
+        value: Any = column
+        for key in keys:
+            value = KeyTransform(key, value)
+        return Cast(value, TextField())
+    # SQLite's `->` gives JSON text (json_extract would give a string unquoted).
+    path = Value("$" + "".join("." + json.dumps(key) for key in keys))
+    return Func(F(column), path, template="(%(expressions)s)", arg_joiner=" -> ", output_field=TextField())
+
+
+def _answer(question: str) -> Func:
     """A record's response's answer to `question` as JSON text (NULL: not answered)."""
-    return Cast(KeyTransform("value", KeyTransform(question, "responses__values")), TextField())
+    return _json_text("responses__values", question, "value")
 
 
 def _utc(moment: str, layout: str) -> Func:
     """A time as UTC text in a fixed-width `to_char` layout (so that it sorts as text);
-    NULL stays NULL (and string_agg skips it)."""
+    NULL stays NULL (and string_agg skips it). SQLite stores UTC times as ISO text
+    already: its first 10 characters are the day."""
+    if not _postgresql():
+        length = 10 if layout == "YYYY-MM-DD" else 26
+        return Func(moment, Value(1), Value(length), function="substr", output_field=TextField())
     template = f"to_char(%(expressions)s AT TIME ZONE 'UTC', '{layout}')"
     return Func(moment, function="to_char", template=template, output_field=TextField())
+
+
+class _Pasted(Func):
+    """Whether the response's `context["pasted"]` lists `name` (PostgreSQL: `@>`)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, name: str) -> None:
+        super().__init__(F("context"))
+        self.name = name
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        context, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"(({context}) -> 'pasted') @> %s::jsonb", (*params, json.dumps([self.name]))
+        # `context` is the compiled column; the name goes in as a parameter.
+        return f"EXISTS (SELECT 1 FROM json_each({context}, '$.pasted') WHERE json_each.value = %s)", (  # noqa: S608
+            *params,
+            self.name,
+        )
 
 
 def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
@@ -561,7 +619,7 @@ def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
         for i, name in enumerate(dashboard.written)
     }
     pasted = {
-        f"pasted_{i}": Count("id", filter=submitted & Q(values__has_key=name, context__pasted__contains=[name]))
+        f"pasted_{i}": Count("id", filter=submitted & Q(values__has_key=name) & Q(_Pasted(name)))
         for i, name in enumerate(dashboard.written)
     }
     rows = (
@@ -569,8 +627,8 @@ def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
         .annotate(
             **{f"status_{status}": Count("id", filter=Q(status=status)) for status in ResponseStatus.values},
             time_spent=Sum("time_spent_seconds"),
-            seconds=ArrayAgg("time_spent_seconds", filter=submitted & Q(time_spent_seconds__isnull=False)),
-            days=StringAgg(_utc("submitted_at", "YYYY-MM-DD"), SEPARATOR, filter=submitted),
+            seconds=_joined(Cast("time_spent_seconds", TextField()), filter=submitted),
+            days=_joined(_utc("submitted_at", "YYYY-MM-DD"), filter=submitted),
             **written,
             **pasted,
         )
@@ -584,7 +642,7 @@ def _read_labelers(dashboard: Dashboard, responses: Any) -> dict[str, str]:
             user_id,
             {status: row[f"status_{status}"] for status in ResponseStatus.values if row[f"status_{status}"]},
             time_spent=row["time_spent"] or 0.0,
-            seconds=row["seconds"] or (),
+            seconds=[float(value) for value in (row["seconds"] or "").split(SEPARATOR) if value],
             per_day={
                 date.fromisoformat(day): n for day, n in Counter((row["days"] or "").split(SEPARATOR)).items() if day
             },
@@ -628,16 +686,15 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     # parsing an array, and JSON text never holds the separator (a control character).
     text = TextField()
     per_question = {
-        f"answers_{i}": StringAgg(Coalesce(_answer(question.name), Value("")), SEPARATOR)
-        for i, question in enumerate(questions)
+        f"answers_{i}": _joined(Coalesce(_answer(question.name), Value(""))) for i, question in enumerate(questions)
     }
-    models = {f"model_{i}": Cast(KeyTransform(key, "metadata"), text) for i, key in enumerate(slots.values())}
+    models = {f"model_{i}": _json_text("metadata", key) for i, key in enumerate(slots.values())}
     rows = (
         dataset.records.filter(gold__isnull=True, responses__status=ResponseStatus.SUBMITTED)
         .annotate(
             key=Cast("id", text),
-            users=StringAgg(Cast("responses__user_id", text), SEPARATOR),
-            times=StringAgg(_utc("responses__submitted_at", 'YYYY-MM-DD"T"HH24:MI:SS.US'), SEPARATOR),
+            users=_joined(Cast("responses__user_id", text)),
+            times=_joined(_utc("responses__submitted_at", 'YYYY-MM-DD"T"HH24:MI:SS.US')),
             **per_question,
             **models,
         )

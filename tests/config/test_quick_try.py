@@ -33,7 +33,16 @@ mapping = json.dumps({"id": "ignore", "status": "ignore", "responses": "ignore"}
 call_command(
     "import_records", str(comparison.pk), exported.file.path, "--mapping", mapping, "--user", "owner", stdout=quiet
 )
+# The quality dashboard is computed there too (its aggregates have SQLite equivalents).
+from feedback.selectors import dataset_metrics
+evaluation = dataset_metrics(Dataset.objects.get(name="internal-evaluation"))
 print(json.dumps({
+    "dashboard": {
+        "annotators": {row["username"]: (row["submitted"], row["paste_rate"]) for row in evaluation["annotators"]},
+        "quality_alpha": next(q for q in evaluation["questions"] if q["name"] == "quality")["agreement"]["value"],
+        "rated_models": len(evaluation["leaderboard"]["ratings"]),
+        "days": len(evaluation["progress"]["per_day"]),
+    },
     "exports": sorted(
         [job.dataset.name, job.layout, job.format, job.status, job.counts["records"], job.error]
         for job in ExportJob.objects.select_related("dataset")
@@ -62,5 +71,9 @@ def test_the_demo_data_goes_in_and_out_on_sqlite(tmp_path):
     for name, layout, format, status, exported, error in outcome["exports"]:
         assert (status, error) == ("succeeded", ""), (name, layout, format)
         assert exported == records[name]
+    dashboard = outcome["dashboard"]
+    assert dashboard["annotators"]["dev"][0] == 12 and dashboard["quality_alpha"] is not None
+    assert dashboard["rated_models"] == 3 and dashboard["days"] >= 5
+    assert any(paste_rate for _, paste_rate in dashboard["annotators"].values())
     [(status, counts)] = outcome["import"]
     assert status == "succeeded" and counts["stored"] == counts["updated"] == records["response-comparison"]
