@@ -19,8 +19,6 @@ import argparse
 import json
 import os
 import random
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -30,10 +28,9 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 import requests
-from benchdb import DB_NAME, SERVER, reset_database, text, vacuum
+from benchdb import DB_NAME, SERVER, reset_database, serve, stop, text, vacuum
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8765
 
 
 def make_rows(count: int, seed: int = 7) -> list[dict]:
@@ -103,35 +100,8 @@ def build_datasets() -> tuple[str, str, str]:
     return ids[0], ids[1], api_key_create(user=owner, name="bench")[1]
 
 
-def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--timeout",
-            "300",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-    )
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{PORT}/api/v1/version", timeout=1)
-            return server
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def ingest_api(dataset_id: str, key: str, rows: list[dict], batch: int, clients: int) -> float:
-    url = f"http://127.0.0.1:{PORT}/api/v1/datasets/{dataset_id}/records/bulk"
+def ingest_api(base: str, dataset_id: str, key: str, rows: list[dict], batch: int, clients: int) -> float:
+    url = f"{base}/api/v1/datasets/{dataset_id}/records/bulk"
     sessions = [requests.Session() for _ in range(clients)]
     for session in sessions:
         session.headers.update({"X-Argilla-Api-Key": key, "Content-Type": "application/json"})
@@ -207,10 +177,10 @@ def ingest_floor(dataset_id: str, rows: list[dict], batch: int) -> float:
     return elapsed
 
 
-def page_through(dataset_id: str, key: str, expected: int) -> float:
+def page_through(base: str, dataset_id: str, key: str, expected: int) -> float:
     session = requests.Session()
     session.headers["X-Argilla-Api-Key"] = key
-    url = f"http://127.0.0.1:{PORT}/api/v1/datasets/{dataset_id}/records"
+    url = f"{base}/api/v1/datasets/{dataset_id}/records"
     started, offset, seen = time.perf_counter(), 0, 0
     while True:
         response = session.get(
@@ -250,14 +220,13 @@ def main() -> None:
 
     floor_seconds = ingest_floor(floor_dataset, rows, args.batch)
     vacuum()
-    server = start_server(env, args.workers)
+    server, base = serve(env, workers=args.workers)
     try:
-        api_seconds = ingest_api(api_dataset, key, rows, args.batch, args.workers)
+        api_seconds = ingest_api(base, api_dataset, key, rows, args.batch, args.workers)
         vacuum()
-        read_seconds = page_through(api_dataset, key, args.records)
+        read_seconds = page_through(base, api_dataset, key, args.records)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
     floor_rate, api_rate = args.records / floor_seconds, args.records / api_seconds
     print(f"raw floor (psycopg2 execute_values): {floor_seconds:8.2f} s  {floor_rate:10.0f} records/s")

@@ -14,10 +14,13 @@ from workspaces.models import Role, Workspace
 pytest_plugins = ["tests.webhook_receiver", "tests.gunicorn_server"]
 
 
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     """Tests create many users; a deliberately slow hasher would dominate the suite."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [FAST_HASHER]
 
 
 @dataclass
@@ -34,6 +37,10 @@ class People:
 
 @pytest.fixture
 def people(db) -> People:
+    return build_people()
+
+
+def build_people() -> People:
     workspace_a = WorkspaceFactory(name="workspace-a")
     workspace_b = WorkspaceFactory(name="workspace-b")
     admin_a = UserFactory(username="admin-a", is_staff=True)

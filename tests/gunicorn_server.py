@@ -36,6 +36,9 @@ def gunicorn_url(transactional_db, settings, tmp_path) -> Iterator[str]:
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "FEEDLOOP_STORAGE_DIR": str(tmp_path),
+        # It speaks plain HTTP on loopback: cookies marked Secure would never come back.
+        "DJANGO_CSRF_COOKIE_SECURE": "0",
+        "DJANGO_SESSION_COOKIE_SECURE": "0",
     }
     log = tmp_path / "gunicorn.log"
     server = subprocess.Popen(

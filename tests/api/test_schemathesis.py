@@ -22,14 +22,14 @@ CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance
 EXCLUDED = ["me_api_keys_revoke"]
 
 
-def test_generated_requests_meet_the_schema_and_never_fail(people, live_server, tmp_path):
+def test_generated_requests_meet_the_schema_and_never_fail(people, gunicorn_url, tmp_path):
     dataset = comparison_dataset(people.workspace_a)
     add_records(dataset, 5)
     key = api_key_create(user=people.owner, name="schemathesis")[1]
     command = [
         str(SCHEMATHESIS),
         "run",
-        f"{live_server.url}/api/schema",
+        f"{gunicorn_url}/api/schema",
         "--header",
         f"X-Argilla-Api-Key: {key}",
         "--checks",

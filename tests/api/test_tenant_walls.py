@@ -13,14 +13,16 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.db.models import Model
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.api_keys import ApiKeyError, api_key_create, api_key_revoke
@@ -47,8 +49,9 @@ from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_submit
 from feedback.services.webhooks import webhook_create
 from tests.builders import add_records, comparison_dataset, full_answer, record_item
-from tests.conftest import People
+from tests.conftest import FAST_HASHER, People, build_people
 from tests.factories import MembershipFactory, WorkspaceFactory
+from tests.webhook_receiver import serving_receiver
 from workspaces.models import Membership, Role, Workspace
 
 API = "/api/v1/"
@@ -158,6 +161,10 @@ class TenantB:
 @pytest.fixture
 def tenant_b(people: People, settings, tmp_path, receiver) -> TenantB:
     settings.MEDIA_ROOT = tmp_path
+    return build_tenant_b(people, receiver.url)
+
+
+def build_tenant_b(people: People, webhook_url: str) -> TenantB:
     published = comparison_dataset(people.workspace_b, name="b-published")
     records = add_records(published, 3)
     response = response_submit(record=records[0], user=people.labeler_b, values=full_answer())
@@ -177,7 +184,7 @@ def tenant_b(people: People, settings, tmp_path, receiver) -> TenantB:
         suggestion=Suggestion.objects.get(record=records[1]),
         api_key=api_key,
         # A real endpoint: the owner's control ping must be taken.
-        webhook=webhook_create(url=receiver.url, events=["dataset.created"]),
+        webhook=webhook_create(url=webhook_url, events=["dataset.created"]),
         export=export_run(job_id=export_create(dataset=published, user=people.owner, layout="raw").pk),
         import_job=import_run(
             job_id=import_create(
@@ -323,31 +330,52 @@ def test_the_wall_cases_cover_every_id_taking_route_and_method():
     assert not stale, f"wall cases for routes or methods that no longer exist: {stale}"
 
 
-@pytest.mark.parametrize("caller", WALL_CALLERS)
-@pytest.mark.parametrize(("route", "method"), ID_ROUTES, ids=[f"{m} {r}" for r, m in ID_ROUTES])
-def test_ids_of_another_workspace_are_not_found_on_every_route(
-    route: str, method: str, caller: str, people: People, tenant_b: TenantB
-):
-    case = WALL_CASES.get((route, method))
-    assert case is not None, f"no wall case for {method} {route}: add one to WALL_CASES"
-    client = key_client(_wall_key(caller, people))
-    query = case.query(tenant_b) if case.query else ""
-    body = case.body(tenant_b, people) if case.body else None
-    url = API + fill(route, tenant_b.ids(draft=case.draft)) + query
-    before = stored()
+@pytest.fixture(scope="class")
+def walled(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[tuple[People, TenantB]]:
+    """The people and workspace B, built once for the few hundred route cases below.
 
-    response = send(client, method, url, body)
+    Built inside a transaction that is rolled back after the class; each case runs in a
+    savepoint within it (the `db` fixture), so whatever a case changes is undone before
+    the next one, exactly as with per-test data.
+    """
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("walls"), PASSWORD_HASHERS=[FAST_HASHER]),
+        serving_receiver() as receiver,
+        transaction.atomic(),
+    ):
+        people = build_people()
+        yield people, build_tenant_b(people, receiver.url)
+        transaction.set_rollback(True)
 
-    expected = 403 if case.organisation_wide else 404
-    assert response.status_code == expected, (
-        f"{caller}: {method} {url} -> {response.status_code}, expected {expected}: {response.content[:300]!r}"
-    )
-    detail = detail_of(response)
-    assert stored() == before, f"{caller}: {method} {url} changed stored rows"
-    # Never reveal existence: B's ids answer exactly as ids that exist nowhere.
-    nowhere = {name: uuid.uuid4() for name in re.findall(r"<(?:\w+:)?(\w+)>", route)}
-    unknown = send(client, method, API + fill(route, nowhere), body)
-    assert (unknown.status_code, detail_of(unknown)) == (expected, detail)
+
+class TestEveryIdTakingRoute:
+    @pytest.mark.parametrize("caller", WALL_CALLERS)
+    @pytest.mark.parametrize(("route", "method"), ID_ROUTES, ids=[f"{m} {r}" for r, m in ID_ROUTES])
+    def test_ids_of_another_workspace_are_not_found(
+        self, route: str, method: str, caller: str, walled: tuple[People, TenantB], db
+    ):
+        people, tenant_b = walled
+        case = WALL_CASES.get((route, method))
+        assert case is not None, f"no wall case for {method} {route}: add one to WALL_CASES"
+        client = key_client(_wall_key(caller, people))
+        query = case.query(tenant_b) if case.query else ""
+        body = case.body(tenant_b, people) if case.body else None
+        url = API + fill(route, tenant_b.ids(draft=case.draft)) + query
+        before = stored()
+
+        response = send(client, method, url, body)
+
+        expected = 403 if case.organisation_wide else 404
+        assert response.status_code == expected, (
+            f"{caller}: {method} {url} -> {response.status_code}, expected {expected}: {response.content[:300]!r}"
+        )
+        detail = detail_of(response)
+        assert stored() == before, f"{caller}: {method} {url} changed stored rows"
+        # Never reveal existence: B's ids answer exactly as ids that exist nowhere.
+        nowhere = {name: uuid.uuid4() for name in re.findall(r"<(?:\w+:)?(\w+)>", route)}
+        unknown = send(client, method, API + fill(route, nowhere), body)
+        assert (unknown.status_code, detail_of(unknown)) == (expected, detail)
 
 
 def test_ids_of_another_workspace_inside_bodies_and_mixed_paths_are_refused(people: People, tenant_b: TenantB):

@@ -31,14 +31,13 @@ def session_for(user, base_url: str) -> requests.Session:
     return session
 
 
-def test_fifty_labelers_fill_every_record_to_the_overlap_exactly(people, live_server, settings):
-    settings.CSRF_COOKIE_SECURE = False  # the live server speaks plain HTTP
+def test_fifty_labelers_fill_every_record_to_the_overlap_exactly(people, gunicorn_url):
     dataset = comparison_dataset(people.workspace_a, name="load", min_submitted=OVERLAP)
     add_records(dataset, RECORDS)
     labelers = [UserFactory() for _ in range(LABELERS)]
     for labeler in labelers:
         MembershipFactory(workspace=people.workspace_a, user=labeler)
-    base = live_server.url
+    base = gunicorn_url
     failures: list[str] = []
     submitted_by: dict[str, list[str]] = {}
     barrier = threading.Barrier(LABELERS)
@@ -113,7 +112,7 @@ def test_an_abandoned_record_returns_to_the_pool_when_its_lease_expires(people, 
 ANNOTATORS, CLIENTS_EACH, QUEUE_RECORDS = 16, 3, 150
 
 
-def test_several_clients_per_labeler_never_leave_a_stale_lease(people, live_server):
+def test_several_clients_per_labeler_never_leave_a_stale_lease(people, gunicorn_url):
     """Each labeler works from three clients at once (tabs, or an SDK script with a thread
     pool), through the API: one client's `next` may race another's submit of the same
     record. Every record still ends with exactly `min_submitted` submissions, and no
@@ -124,7 +123,7 @@ def test_several_clients_per_labeler_never_leave_a_stale_lease(people, live_serv
     for annotator in annotators:
         MembershipFactory(workspace=people.workspace_a, user=annotator)
     keys = {annotator.pk: api_key_create(user=annotator, name="clients")[1] for annotator in annotators}
-    api = f"{live_server.url}/api/v1"
+    api = f"{gunicorn_url}/api/v1"
     failures: list[str] = []
     barrier = threading.Barrier(ANNOTATORS * CLIENTS_EACH)
 
