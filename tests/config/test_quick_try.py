@@ -33,6 +33,16 @@ mapping = json.dumps({"id": "ignore", "status": "ignore", "responses": "ignore"}
 call_command(
     "import_records", str(comparison.pk), exported.file.path, "--mapping", mapping, "--user", "owner", stdout=quiet
 )
+# The work queue hands out records there too (its pick is SQL, without row locks on SQLite).
+from accounts.models import User
+from feedback.models import Response
+from feedback.services.queue import queue_next
+ana = User.objects.get(username="ana")
+picked = queue_next(dataset=comparison, user=ana)
+queue = {
+    "picked": picked is not None and picked.dataset_id == comparison.pk,
+    "unanswered": picked is not None and not Response.objects.filter(record=picked, user=ana).exists(),
+}
 # The quality dashboard is computed there too (its aggregates have SQLite equivalents).
 from feedback.selectors import dataset_metrics
 evaluation = dataset_metrics(Dataset.objects.get(name="internal-evaluation"))
@@ -48,6 +58,7 @@ print(json.dumps({
         for job in ExportJob.objects.select_related("dataset")
     ),
     "records": {d.name: d.records.count() for d in Dataset.objects.all()},
+    "queue": queue,
     "import": list(ImportJob.objects.values_list("status", "counts")),
 }))
 """
@@ -71,6 +82,7 @@ def test_the_demo_data_goes_in_and_out_on_sqlite(tmp_path):
     for name, layout, format, status, exported, error in outcome["exports"]:
         assert (status, error) == ("succeeded", ""), (name, layout, format)
         assert exported == records[name]
+    assert outcome["queue"] == {"picked": True, "unanswered": True}
     dashboard = outcome["dashboard"]
     assert dashboard["annotators"]["dev"][0] == 12 and dashboard["quality_alpha"] is not None
     assert dashboard["rated_models"] == 3 and dashboard["days"] >= 5
