@@ -2,7 +2,15 @@
 
 In order: the record they already hold (a live lease, else their oldest draft), else
 the oldest pending record they have not answered whose submitted responses plus other
-labelers' live leases are below the dataset's `min_submitted`. A lease counts only
+labelers' live leases are below the dataset's `min_submitted`, else a draft they
+skipped.
+
+A skip (`RecordLease.skipped_at`) ends the labeler's lease at once, so the slot is free
+for others, and sets the record aside for the skipper: a skipped record comes after
+every record they never skipped, oldest skip first, and a skipped draft is no longer
+held (until they save it again). So `next` after a skip never hands the same record
+straight back unless nothing else is left. A skipped gold record is not handed again
+(each gold record is handed at most once). A lease counts only
 while its holder has not answered the record (a submitted or discarded response ends
 it), so a lease left behind by a race can never hold a slot.
 
@@ -68,11 +76,34 @@ def held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     )
     drafts = (
         Response.objects.filter(record__dataset=dataset, user=user, status=ResponseStatus.DRAFT)
+        .exclude(Exists(_skipped_since_saved(user)))
         .annotate(held_until=Value(None, output_field=DateTimeField()), since=F("record__inserted_at"))
         .values_list("record_id", "held_until", "since")
     )
     candidates = leased.union(drafts, all=True).order_by(F("held_until").desc(nulls_last=True), "since", "record_id")
     for record_id, _, _ in candidates[:MAX_PICK_ATTEMPTS]:
+        record = _locked_if_unanswered(record_id, user)
+        if record is not None:
+            return record
+    return None
+
+
+def _skipped_since_saved(user: Any) -> QuerySet[RecordLease]:
+    """`user`'s skips of the outer draft's record made after the draft was last saved."""
+    return RecordLease.objects.filter(record=OuterRef("record"), user=user, skipped_at__gte=OuterRef("updated_at"))
+
+
+def skipped_draft(dataset: Dataset, user: Any) -> Record | None:
+    """The record of the draft `user` skipped longest ago, locked: what `next` hands
+    back once nothing else is left."""
+    drafts = (
+        Response.objects.filter(record__dataset=dataset, user=user, status=ResponseStatus.DRAFT)
+        .filter(Exists(_skipped_since_saved(user)))
+        .annotate(skipped=Subquery(_skipped_since_saved(user).values("skipped_at")[:1]))
+        .order_by("skipped", "record__inserted_at", "record_id")
+        .values_list("record_id", flat=True)
+    )
+    for record_id in drafts[:MAX_PICK_ATTEMPTS]:
         record = _locked_if_unanswered(record_id, user)
         if record is not None:
             return record
@@ -147,12 +178,14 @@ def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
             .values("count")
         )
 
+    # Records this labeler skipped come last, the longest skipped first.
+    skipped = Subquery(RecordLease.objects.filter(record=OuterRef("pk"), user=user).values("skipped_at")[:1])
     candidates = (
         Record.objects.filter(dataset=dataset, status=RecordStatus.PENDING, gold__isnull=True)
         .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
-        .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0))
+        .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0), skipped=skipped)
         .filter(taken__lt=dataset.min_submitted)
-        .order_by("inserted_at", "id")
+        .order_by(F("skipped").asc(nulls_first=True), "inserted_at", "id")
     )
 
     def slot_left(record: Record) -> bool:
