@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from feedback.forms import score_text
 from feedback.models import Record, RecordLease, Response, ResponseStatus
@@ -15,7 +16,7 @@ from feedback.services.queue import queue_next, queue_skip
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_discard, response_save_draft, response_submit
 from tests.builders import add_records, comparison_dataset, full_answer, record_item
-from tests.feedback.test_labeler_pages import answer, login, page_text, record_url
+from tests.feedback.test_labeler_pages import answer, page_text, record_url
 
 
 @pytest.fixture
@@ -28,6 +29,13 @@ def dataset(people):
     )
     add_records(dataset, 3)
     return dataset
+
+
+def login(user) -> Client:
+    """A signed-in client (`force_login`: the login form's rate limit is not under test here)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def records(dataset) -> dict[str, Record]:
@@ -252,7 +260,7 @@ def test_browse_cuts_the_text_on_a_word_and_offers_start_then_next(people, datas
     client = login(people.labeler_a1)
     url = f"/datasets/{dataset.pk}/records"
     page = client.get(url)
-    cell = re.search(r">rec-0</a></td>\s*<td>(.*?)</td>", page.text, re.S).group(1)
+    cell = re.search(r'>rec-0</a></td>\s*<td><span class="snippet">(.*?)</span></td>', page.text, re.S).group(1)
     assert cell.endswith("…") and len(cell) <= 160 and cell[:-1].split()[-1] in long_prompt.split()
     start = re.search(r'<a class="button" href="/datasets/[^"]+/next">([^<]+)</a>', page.text)
     assert start and start.group(1) == "Start labeling"
