@@ -98,3 +98,17 @@ def test_on_a_phone_the_guidelines_fold_at_the_top(browser: Browser, live_server
         assert top.bounding_box()["y"] < page.locator("section.record").bounding_box()["y"]
     finally:
         context.close()
+
+
+def test_a_folded_panel_stays_folded_on_the_next_record(page: Page, live_server, rated):
+    start(page, live_server.url, rated)
+    first = page.url
+    panel = page.locator("aside.guidelines-panel details")
+    panel.locator("summary").click()
+    expect(panel).not_to_have_attribute("open", "")
+    page.get_by_role("button", name="Skip").click()
+    expect(page).not_to_have_url(first)
+    expect(page.locator("aside.guidelines-panel details")).not_to_have_attribute("open", "")
+    page.locator("aside.guidelines-panel summary").click()  # opened again, it stays open
+    page.reload()
+    expect(page.locator("aside.guidelines-panel strong", has_text="helpfulness")).to_be_visible()
