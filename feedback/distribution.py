@@ -178,14 +178,22 @@ def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
             .values("count")
         )
 
-    # Records this labeler skipped come last, the longest skipped first.
-    skipped = Subquery(RecordLease.objects.filter(record=OuterRef("pk"), user=user).values("skipped_at")[:1])
     candidates = (
         Record.objects.filter(dataset=dataset, status=RecordStatus.PENDING, gold__isnull=True)
         .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
-        .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0), skipped=skipped)
+        .annotate(taken=F("submitted_count") + Coalesce(other_live_leases(), 0))
         .filter(taken__lt=dataset.min_submitted)
-        .order_by(F("skipped").asc(nulls_first=True), "inserted_at", "id")
+    )
+    # Records this labeler skipped come last, the longest skipped first. Two picks rather
+    # than one ordered by the skip: the first keeps walking the pending records oldest
+    # first and stops at the first free one (an anti-join on the leases' unique index);
+    # ordering every candidate by a per-row skip time would read them all.
+    skipped = RecordLease.objects.filter(record=OuterRef("pk"), user=user, skipped_at__isnull=False)
+    fresh = candidates.exclude(Exists(skipped)).order_by("inserted_at", "id")
+    set_aside = (
+        candidates.filter(Exists(skipped))
+        .annotate(skipped_at=Subquery(skipped.values("skipped_at")[:1]))
+        .order_by("skipped_at", "inserted_at", "id")
     )
 
     def slot_left(record: Record) -> bool:
@@ -198,4 +206,4 @@ def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
         )
         return taken is not None and taken < dataset.min_submitted
 
-    return _first_free_locked(candidates, slot_left)
+    return _first_free_locked(fresh, slot_left) or _first_free_locked(set_aside, slot_left)
