@@ -2,7 +2,15 @@
 
 In order: the record they already hold (a live lease, else their oldest draft), else
 the oldest pending record they have not answered whose submitted responses plus other
-labelers' live leases are below the dataset's `min_submitted`. A lease counts only
+labelers' live leases are below the dataset's `min_submitted`, else a draft they
+skipped.
+
+A skip (`RecordLease.skipped_at`) ends the labeler's lease at once, so the slot is free
+for others, and sets the record aside for the skipper: a skipped record comes after
+every record they never skipped, oldest skip first, and a skipped draft is no longer
+held (until they save it again). So `next` after a skip never hands the same record
+straight back unless nothing else is left. A skipped gold record is not handed again
+(each gold record is handed at most once). A lease counts only
 while its holder has not answered the record (a submitted or discarded response ends
 it), so a lease left behind by a race can never hold a slot.
 
@@ -26,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 
 from feedback.models import Dataset, Record, RecordLease, RecordStatus, Response, ResponseStatus
 
@@ -61,12 +69,35 @@ def held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     )
     drafts = (
         Response.objects.filter(record__dataset=dataset, user=user, status=ResponseStatus.DRAFT)
+        .exclude(Exists(_skipped_since_saved(user)))
         .annotate(held_until=Value(None, output_field=DateTimeField()), since=F("record__inserted_at"))
         .values_list("record_id", "held_until", "since")
         .order_by()  # no default ordering inside the union (SQLite refuses it)
     )
     candidates = leased.union(drafts, all=True).order_by(F("held_until").desc(nulls_last=True), "since", "record_id")
     for record_id, _, _ in candidates[:MAX_PICK_ATTEMPTS]:
+        record = _locked_if_unanswered(record_id, user)
+        if record is not None:
+            return record
+    return None
+
+
+def _skipped_since_saved(user: Any) -> QuerySet[RecordLease]:
+    """`user`'s skips of the outer draft's record made after the draft was last saved."""
+    return RecordLease.objects.filter(record=OuterRef("record"), user=user, skipped_at__gte=OuterRef("updated_at"))
+
+
+def skipped_draft(dataset: Dataset, user: Any) -> Record | None:
+    """The record of the draft `user` skipped longest ago, locked: what `next` hands
+    back once nothing else is left."""
+    drafts = (
+        Response.objects.filter(record__dataset=dataset, user=user, status=ResponseStatus.DRAFT)
+        .filter(Exists(_skipped_since_saved(user)))
+        .annotate(skipped=Subquery(_skipped_since_saved(user).values("skipped_at")[:1]))
+        .order_by("skipped", "record__inserted_at", "record_id")
+        .values_list("record_id", flat=True)
+    )
+    for record_id in drafts[:MAX_PICK_ATTEMPTS]:
         record = _locked_if_unanswered(record_id, user)
         if record is not None:
             return record
@@ -129,9 +160,10 @@ def free_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
 
 
 # The normal pick is the labeling loop's hottest statement, so it is written in SQL: the
-# same rule as the queryset form below it would be (`Record` filtered to pending, not
+# same rule as a queryset would state (`Record` filtered to pending, not
 # gold, not answered by the user, `submitted_count` plus other labelers' live leases
-# under `min_submitted`, oldest first), without the ORM building the correlated
+# under `min_submitted`, oldest first; the ones the user skipped after all others),
+# without the ORM building the correlated
 # subqueries afresh on every request, which cost more CPU than PostgreSQL spends running
 # them. The rule's tests (tests/feedback/test_distribution.py, the concurrency tests in
 # tests/feedback/test_queue_under_load.py) hold it to the same behaviour.
@@ -149,7 +181,16 @@ _UNANSWERED = """
 _FREE_NORMAL = f"""
 SELECT r.* FROM feedback_record r
 WHERE r.dataset_id = %(dataset)s AND r.gold IS NULL AND {_UNANSWERED} AND {_TAKEN} < %(min)s {{passed_over}}
+  AND NOT EXISTS (
+      SELECT 1 FROM feedback_recordlease s
+      WHERE s.record_id = r.id AND s.user_id = %(user)s AND s.skipped_at IS NOT NULL)
 ORDER BY r.inserted_at, r.id
+LIMIT 1 {{lock}}"""  # noqa: S608
+_SKIPPED_NORMAL = f"""
+SELECT r.* FROM feedback_record r
+JOIN feedback_recordlease s ON s.record_id = r.id AND s.user_id = %(user)s AND s.skipped_at IS NOT NULL
+WHERE r.dataset_id = %(dataset)s AND r.gold IS NULL AND {_UNANSWERED} AND {_TAKEN} < %(min)s {{passed_over}}
+ORDER BY s.skipped_at, r.inserted_at, r.id
 LIMIT 1 {{lock}}"""  # noqa: S608
 _STILL_FREE = f"SELECT {_TAKEN} < %(min)s FROM feedback_record r WHERE r.id = %(record)s AND {_UNANSWERED}"  # noqa: S608
 
@@ -173,20 +214,29 @@ def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     }
     # SQLite (the quick try) has no row locks: one writer at a time anyway.
     lock = "FOR UPDATE OF r SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    passed_over: list[Any] = []
-    for _ in range(MAX_PICK_ATTEMPTS):
-        excluded = {f"passed_{n}": db(record_id) for n, record_id in enumerate(passed_over)}
-        not_in = f"AND r.id NOT IN ({', '.join(f'%({name})s' for name in excluded)})" if excluded else ""
-        sql = _FREE_NORMAL.format(passed_over=not_in, lock=lock)
-        record = next(iter(Record.objects.raw(sql, {**params, **excluded})), None)
-        if record is None:
-            return None
-        # A fresh statement: the pick's snapshot predates the row lock, so a lease or
-        # response committed in between is not in it.
-        with connection.cursor() as cursor:
-            cursor.execute(_STILL_FREE, {**params, "record": db(record.pk)})
-            row = cursor.fetchone()
-        if row is not None and row[0]:
-            return record
-        passed_over.append(record.pk)
-    return None
+
+    def first_free(pick: str) -> Record | None:
+        passed_over: list[Any] = []
+        for _ in range(MAX_PICK_ATTEMPTS):
+            excluded = {f"passed_{n}": db(record_id) for n, record_id in enumerate(passed_over)}
+            not_in = f"AND r.id NOT IN ({', '.join(f'%({name})s' for name in excluded)})" if excluded else ""
+            record = next(
+                iter(Record.objects.raw(pick.format(passed_over=not_in, lock=lock), {**params, **excluded})), None
+            )
+            if record is None:
+                return None
+            # A fresh statement: the pick's snapshot predates the row lock, so a lease or
+            # response committed in between is not in it.
+            with connection.cursor() as cursor:
+                cursor.execute(_STILL_FREE, {**params, "record": db(record.pk)})
+                row = cursor.fetchone()
+            if row is not None and row[0]:
+                return record
+            passed_over.append(record.pk)
+        return None
+
+    # Records this labeler skipped come last, the longest skipped first. Two picks rather
+    # than one ordered by the skip: the first keeps walking the pending records oldest
+    # first and stops at the first free one (an anti-join on the leases' unique index);
+    # ordering every candidate by a per-row skip time would read them all.
+    return first_free(_FREE_NORMAL) or first_free(_SKIPPED_NORMAL)

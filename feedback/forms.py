@@ -55,6 +55,8 @@ class QuestionView:
     number_keys: str = ""  # what the digit keys do (record.js)
     value: Any = None
     suggested: bool = False
+    suggested_by: str = ""  # the suggestion's agent ("gpt-4o")
+    suggested_score: str = ""  # and its score as read (`score_text`)
     options: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     ranks: dict[str, int] = field(default_factory=dict)
@@ -70,6 +72,19 @@ class QuestionView:
         if isinstance(self.value, list):
             return self.value
         return [] if self.value is None else [self.value]
+
+
+def score_text(score: Any) -> str:
+    """A suggestion's score as labelers read it: two decimals; a list of scores (one per
+    label) joined; anything else (none, text, objects) nothing."""
+    if isinstance(score, bool):
+        return ""
+    if isinstance(score, (int, float)):
+        return f"{score:.2f}"
+    numbers = isinstance(score, list) and all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in score)
+    if numbers and score:
+        return ", ".join(f"{s:.2f}" for s in score)
+    return ""
 
 
 def question_views(

@@ -390,13 +390,16 @@ class RecordLease(models.Model):
     """A record handed to a labeler by the work queue, held for them until `expires_at`.
 
     Live leases of other labelers count against a record's free slots, so that the
-    queue never hands out more copies than `min_submitted` needs.
+    queue never hands out more copies than `min_submitted` needs. A skip ends the lease
+    at once and stamps `skipped_at`: the queue then hands the record back to its skipper
+    only after the others (`feedback.distribution`).
     """
 
     id = models.BigAutoField(primary_key=True)
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="leases")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
+    skipped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "record"], name="lease_unique_per_user")]

@@ -7,6 +7,9 @@ the parser and the output is cleaned with nh3 (no script, no event handlers, no
 
 from __future__ import annotations
 
+import textwrap
+from typing import Any
+
 import nh3
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
@@ -61,3 +64,21 @@ def plain_html(text: str) -> SafeString:
     """Plain text with its line breaks: escaped once, here, and marked safe so that the
     template does not escape the paragraphs again."""
     return mark_safe(linebreaks(text or "", autoescape=True))  # noqa: S308 - escaped by linebreaks
+
+
+SNIPPET_CHARS = 160
+
+
+def snippet(value: Any, width: int = SNIPPET_CHARS) -> str:
+    """A field's text in one line of at most `width` characters for lists of records:
+    white space collapsed, cut after a whole word with an ellipsis ("…"); a chat's
+    messages read one after the other. A first word longer than `width` is cut inside."""
+    if isinstance(value, list):
+        value = " ".join(str(m.get("content", "")) if isinstance(m, dict) else str(m) for m in value)
+    text = " ".join(str(value if value is not None else "").split())
+    if len(text) <= width:
+        return text
+    short = textwrap.shorten(text, width=width, placeholder="…")
+    if short == "…":
+        return text[: width - 1] + "…"
+    return short[:-1].rstrip(",;:-") + "…"

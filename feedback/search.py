@@ -139,9 +139,7 @@ def _condition(kind: str, target: Any, lookup: str, value: Any, dataset: Dataset
         return Q(**{f"metadata__{target}__{lookup}": value})
     question, prop = target
     if kind == "suggestion":
-        column = {"value": "value", "score": "score", "agent": "agent", "type": "type"}[prop]
-        matches = Suggestion.objects.filter(record=OuterRef("pk"), question__dataset=dataset, question__name=question)
-        return Q(Exists(matches.filter(**{f"{column}__{lookup}": value})))
+        return suggestion_condition(dataset, question, prop, lookup, value)
     responses = access.visible_responses(user, dataset, Response.objects.filter(record=OuterRef("pk")))
     if prop == "status":
         statuses = [v for v in value if v != "pending"] if lookup == "in" else value
@@ -150,6 +148,17 @@ def _condition(kind: str, target: Any, lookup: str, value: Any, dataset: Dataset
             condition |= ~Q(Exists(responses))
         return condition
     return Q(Exists(responses.filter(**{f"values__{question}__value__{lookup}": value})))
+
+
+def suggestion_condition(dataset: Dataset, question: str | None, prop: str, lookup: str, value: Any) -> Q:
+    """Records with a suggestion whose `prop` (value, score, agent or type) passes
+    `lookup` (`in`, `gte`, `lte`) against `value`: on the named question, or on any of
+    the dataset's questions when `question` is None (the labelers' browse page)."""
+    column = {"value": "value", "score": "score", "agent": "agent", "type": "type"}[prop]
+    matches = Suggestion.objects.filter(record=OuterRef("pk"), question__dataset=dataset)
+    if question is not None:
+        matches = matches.filter(question__name=question)
+    return Q(Exists(matches.filter(**{f"{column}__{lookup}": value})))
 
 
 def _parse(body: Any, dataset: Dataset, user: Any) -> _Query:

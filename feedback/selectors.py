@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
@@ -30,7 +31,7 @@ from feedback.models import (
     Webhook,
     WebhookDelivery,
 )
-from feedback.search import TEXT_SEARCH_CONFIG, FieldsVector, page_of
+from feedback.search import TEXT_SEARCH_CONFIG, FieldsVector, page_of, suggestion_condition
 from workspaces import access
 
 
@@ -45,6 +46,57 @@ def datasets_for_user(user: Any) -> QuerySet[Dataset]:
         )
         .order_by("workspace__name", "name")
     )
+
+
+@dataclass(frozen=True)
+class LabelerProgress:
+    """One labeler's own counts on one dataset: their responses by status and the
+    pending records they have not answered yet (`left`)."""
+
+    submitted: int = 0
+    drafts: int = 0
+    discarded: int = 0
+    left: int = 0
+
+    @property
+    def done(self) -> int:
+        """Records they answered for good (submitted or discarded)."""
+        return self.submitted + self.discarded
+
+    @property
+    def total(self) -> int:
+        """Records they can answer: the ones they answered or drafted, and those left."""
+        return self.submitted + self.drafts + self.discarded + self.left
+
+
+def labeler_progress(user: Any, dataset_ids: Sequence[Any]) -> dict[Any, LabelerProgress]:
+    """`user`'s own progress on each of these datasets (two queries, whatever their
+    number), for the home page and the record page's orientation bar."""
+    mine: dict[Any, dict[str, int]] = {pk: {} for pk in dataset_ids}
+    rows = (
+        Response.objects.filter(user=user, record__dataset_id__in=dataset_ids)
+        .values("record__dataset_id", "status")
+        .annotate(count=Count("id"))
+    )
+    for row in rows:
+        mine[row["record__dataset_id"]][row["status"]] = row["count"]
+    answered = Response.objects.filter(record=OuterRef("pk"), user=user)
+    left = dict(
+        Record.objects.filter(dataset_id__in=dataset_ids, status=RecordStatus.PENDING)
+        .exclude(Exists(answered))
+        .values("dataset_id")
+        .annotate(count=Count("id"))
+        .values_list("dataset_id", "count")
+    )
+    return {
+        pk: LabelerProgress(
+            submitted=counts.get(ResponseStatus.SUBMITTED, 0),
+            drafts=counts.get(ResponseStatus.DRAFT, 0),
+            discarded=counts.get(ResponseStatus.DISCARDED, 0),
+            left=left.get(pk, 0),
+        )
+        for pk, counts in mine.items()
+    }
 
 
 REVIEWS_PAGE = 50
@@ -118,10 +170,18 @@ BROWSE_STATUSES = ("pending", "draft", "submitted", "discarded")
 
 
 def records_for_labeler(
-    user: Any, dataset: Dataset, *, status: str | None, text: str | None, metadata: dict[str, str]
+    user: Any,
+    dataset: Dataset,
+    *,
+    status: str | None,
+    text: str | None,
+    metadata: dict[str, str],
+    min_score: float | None = None,
 ) -> QuerySet[Record]:
     """The records a labeler browses, filtered by their own response status ("pending":
-    not answered by them), a text search and metadata visible to annotators."""
+    not answered by them), a text search, metadata visible to annotators and a lowest
+    suggestion score (a suggestion on any question scored at least `min_score`, as the
+    search API's suggestion score range filters)."""
     records = Record.objects.filter(dataset=dataset)
     mine = Response.objects.filter(record=OuterRef("pk"), user=user)
     if status == "pending":
@@ -134,6 +194,8 @@ def records_for_labeler(
             records = records.annotate(document=FieldsVector("fields")).filter(document=query)
         else:
             records = records.annotate(_text=Cast("fields", TextField())).filter(_text__icontains=text)
+    if min_score is not None:
+        records = records.filter(suggestion_condition(dataset, None, "score", "gte", min_score))
     visible = set(visible_metadata_properties(user, dataset).values_list("name", flat=True))
     for name, value in metadata.items():
         if name in visible and value:

@@ -6,6 +6,7 @@ Every page starts from the datasets the user may see; anything else is a 404.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from functools import partial
@@ -17,7 +18,6 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -25,14 +25,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from feedback import selectors
 from feedback.errors import Conflict, InvalidData, Problem, StaleResponse
-from feedback.forms import ACTIONS, answer_context, question_views, values_from_post
-from feedback.models import Dataset, ImportJob, JobStatus, Record, RecordStatus, Response, ResponseStatus, ReviewState
+from feedback.forms import ACTIONS, answer_context, question_views, score_text, values_from_post
+from feedback.models import Dataset, ImportJob, JobStatus, Record, Response, ResponseStatus, ReviewState
 from feedback.questions import kind_of
-from feedback.rendering import markdown_html, plain_html
+from feedback.rendering import markdown_html, plain_html, snippet
 from feedback.schema import field_chars
 from feedback.selectors import datasets_for_user
 from feedback.services.metrics import metrics_compute_now, metrics_refresh
-from feedback.services.queue import queue_next
+from feedback.services.queue import queue_next, queue_skip
 from feedback.services.records import record_write_by_labeler
 from feedback.services.responses import response_discard, response_save, response_version
 from feedback.services.reviews import review_settle
@@ -68,33 +68,16 @@ def home(request: HttpRequest) -> HttpResponse:
     """The labeler's datasets with overall progress and their own counts, and for
     managers links to the dashboards (five queries)."""
     datasets = list(datasets_for_user(request.user).filter(status="ready"))
-    ids = [dataset.pk for dataset in datasets]
-    mine: dict[Any, dict[str, int]] = {pk: {} for pk in ids}
-    rows = (
-        Response.objects.filter(user=request.user, record__dataset_id__in=ids)
-        .values("record__dataset_id", "status")
-        .annotate(count=Count("id"))
-    )
-    for row in rows:
-        mine[row["record__dataset_id"]][row["status"]] = row["count"]
-    answered = Response.objects.filter(record=OuterRef("pk"), user=request.user)
-    left = dict(
-        Record.objects.filter(dataset_id__in=ids, status=RecordStatus.PENDING)
-        .exclude(Exists(answered))
-        .values("dataset_id")
-        .annotate(count=Count("id"))
-        .values_list("dataset_id", "count")
-    )
+    progress = selectors.labeler_progress(request.user, [dataset.pk for dataset in datasets])
     cards = [
         {
             "dataset": dataset,
-            "submitted": mine[dataset.pk].get(ResponseStatus.SUBMITTED, 0),
-            "drafts": mine[dataset.pk].get(ResponseStatus.DRAFT, 0),
-            "discarded": mine[dataset.pk].get(ResponseStatus.DISCARDED, 0),
-            "left": left.get(dataset.pk, 0),
-            "mine_done": mine[dataset.pk].get(ResponseStatus.SUBMITTED, 0)
-            + mine[dataset.pk].get(ResponseStatus.DISCARDED, 0),
-            "mine_total": sum(mine[dataset.pk].values()) + left.get(dataset.pk, 0),
+            "submitted": progress[dataset.pk].submitted,
+            "drafts": progress[dataset.pk].drafts,
+            "discarded": progress[dataset.pk].discarded,
+            "left": progress[dataset.pk].left,
+            "mine_done": progress[dataset.pk].done,
+            "mine_total": progress[dataset.pk].total,
         }
         for dataset in datasets
     ]
@@ -157,12 +140,16 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
     record = get_object_or_404(Record, dataset=dataset, pk=record_id)
     questions = list(dataset.questions.all())
     response = Response.objects.filter(record=record, user=request.user).first()
-    suggestions = {s.question.name: s.value for s in record.suggestions.select_related("question")}
+    suggestions = list(record.suggestions.select_related("question"))
     posted = problems = None
     conflict: dict[str, Any] | None = None
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
+        if action == "skip":
+            # Nothing of the form is stored: the record stays this labeler's to come back to.
+            queue_skip(record=record, user=request.user)
+            return see_other(reverse("dataset_next", args=[dataset.pk]))
         if action not in ACTIONS:
             return HttpResponse("Unknown action.", status=400)
         values, problems = values_from_post(questions, request.POST)
@@ -201,9 +188,28 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
                     messages.success(request, "Response submitted." if action == "submit" else "Draft saved.")
                 return see_other(reverse("dataset_next", args=[dataset.pk]))
         posted, status = values, 409 if conflict else 400
+    views = question_views(
+        questions=questions,
+        record=record,
+        user=request.user,
+        shuffle=dataset.shuffle_ranking_options,
+        response=response,
+        suggestions={s.question.name: s.value for s in suggestions},
+        posted=posted,
+        problems=problems,
+        post=request.POST if request.method == "POST" else None,
+    )
+    by_question = {s.question.name: s for s in suggestions}
+    for view in views:
+        if view.suggested:
+            view.suggested_by = by_question[view.question.name].agent or ""
+            view.suggested_score = score_text(by_question[view.question.name].score)
     context = {
         "dataset": dataset,
         "record": record,
+        # The orientation bar: this labeler's counts and their response's status here.
+        "progress": selectors.labeler_progress(request.user, [dataset.pk])[dataset.pk],
+        "my_status": response.status if response is not None else "new",
         "conflict": conflict,
         # After an error the form keeps the version it was shown with; after a conflict
         # it takes the newer one, so that "Replace with mine" writes over it.
@@ -211,17 +217,7 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         "guidelines": markdown_html(dataset.guidelines) if dataset.guidelines else "",
         "fields": _rendered_fields(dataset, record),
         "metadata": _visible_metadata(request.user, dataset, record),
-        "questions": question_views(
-            questions=questions,
-            record=record,
-            user=request.user,
-            shuffle=dataset.shuffle_ranking_options,
-            response=response,
-            suggestions=suggestions,
-            posted=posted,
-            problems=problems,
-            post=request.POST if request.method == "POST" else None,
-        ),
+        "questions": views,
         "response": response,
         "general_errors": [p.msg for p in problems or [] if not p.loc or p.loc[0] not in {q.name for q in questions}],
         "shown": signing.dumps(time.time(), salt=SHOWN_SALT),
@@ -362,7 +358,10 @@ def dataset_browse(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
         status = None
     text = request.GET.get("q", "").strip()[:200]
     metadata = {key[5:]: value for key, value in request.GET.items() if key.startswith("meta.")}
-    records = selectors.records_for_labeler(request.user, dataset, status=status, text=text, metadata=metadata)
+    min_score = _finite_number(request.GET.get("score", ""))
+    records = selectors.records_for_labeler(
+        request.user, dataset, status=status, text=text, metadata=metadata, min_score=min_score
+    )
     page = Paginator(records, BROWSE_PAGE).get_page(request.GET.get("page"))
     mine = dict(
         Response.objects.filter(record__in=[r.pk for r in page.object_list], user=request.user).values_list(
@@ -373,7 +372,7 @@ def dataset_browse(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     rows = [
         {
             "record": record,
-            "snippet": str(record.fields.get(first_field.name, ""))[:160] if first_field else "",
+            "snippet": snippet(record.fields.get(first_field.name, "")) if first_field else "",
             "mine": mine.get(record.pk),
         }
         for record in page.object_list
@@ -385,12 +384,32 @@ def dataset_browse(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
         "page": page,
         "status": status or "",
         "q": text,
+        "score": "" if min_score is None else request.GET.get("score", "").strip(),
+        # The filters as a query string, for the pages' links.
+        "filters": _filters_query(request),
+        "progress": selectors.labeler_progress(request.user, [dataset.pk])[dataset.pk],
         "statuses": selectors.BROWSE_STATUSES,
         "properties": [{"prop": prop, "value": metadata.get(prop.name, "")} for prop in properties],
         "jobs": _job_items(dataset) if access.can_manage_dataset(request.user, dataset) else [],
         "can_review": access.can_review(request.user, dataset),
     }
     return render(request, "feedback/browse.html", context)
+
+
+def _finite_number(raw: str) -> float | None:
+    """A number typed in a filter, or None (blank, not a number, infinite)."""
+    try:
+        number = float(raw.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _filters_query(request: HttpRequest) -> str:
+    """The browse page's filters (not its page number) as a query string."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _job_items(dataset: Dataset) -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 
 Leases are written here only (an import-linter contract keeps the adapters and the
 other services from writing them): `queue_next` takes a lease on the record the
-distribution rules pick, in the same transaction that locked it; `leases_end` ends a
-labeler's leases once they answered (the response writer calls it).
+distribution rules pick, in the same transaction that locked it; `queue_skip` ends a
+lease without an answer; `leases_end` ends a labeler's leases once they answered (the
+response writer calls it).
 """
 
 from __future__ import annotations
@@ -26,14 +27,35 @@ def queue_next(*, dataset: Dataset, user: Any) -> Record | None:
     if gold.is_paused(dataset, user):
         return None
     now = timezone.now()
-    record = distribution.held_record(dataset, user, now) or distribution.free_record(dataset, user, now)
+    record = (
+        distribution.held_record(dataset, user, now)
+        or distribution.free_record(dataset, user, now)
+        or distribution.skipped_draft(dataset, user)
+    )
     if record is None:
         return None
+    # Taking a record again clears an earlier skip of it.
     lease = RecordLease(record=record, user=user, expires_at=now + timedelta(seconds=dataset.lease_seconds))
     RecordLease.objects.bulk_create(
-        [lease], update_conflicts=True, unique_fields=["user", "record"], update_fields=["expires_at"]
+        [lease], update_conflicts=True, unique_fields=["user", "record"], update_fields=["expires_at", "skipped_at"]
     )
     return record
+
+
+@transaction.atomic
+def queue_skip(*, record: Record, user: Any) -> None:
+    """`user` moves on from `record` without answering: nothing is stored or discarded
+    (a draft stays as it was). The lease is released, not kept: the slot goes back to
+    the other labelers at once rather than idling until it expires, and a kept lease
+    would make `next` hand the same record straight back. The skip is remembered on
+    the lease row instead, and the distribution rules hand a skipped record (or draft)
+    back to its skipper only after every record they did not skip."""
+    now = timezone.now()
+    Record.objects.select_for_update(of=("self",)).filter(pk=record.pk).first()  # serialised with picks and writes
+    lease = RecordLease(record=record, user=user, expires_at=now, skipped_at=now)
+    RecordLease.objects.bulk_create(
+        [lease], update_conflicts=True, unique_fields=["user", "record"], update_fields=["expires_at", "skipped_at"]
+    )
 
 
 def leases_end(*, pairs: Iterable[tuple[Any, Any]]) -> None:
