@@ -230,3 +230,21 @@ def test_an_unreadable_pair_choice_is_said_at_its_question(people):
     assert response.status_code == 400
     assert "Choose which response is better" in fieldset(response.text, "pick")
     assert not Response.objects.exists()
+
+
+def test_four_long_responses_keep_the_page_in_its_query_budget(people, django_assert_max_num_queries):
+    """Four 2,000-word markdown responses side by side: a query count that does not
+    grow with them (their speed is measured by bench/record_page.py, not here)."""
+    dataset = markdown_comparison(people.workspace_a, option_names=[f"answer-{n}" for n in range(1, 5)], name="four")
+    words = " ".join(f"word{n} **bold** `code`" if n % 50 == 0 else f"word{n}" for n in range(2000))
+    fields = {f"answer-{n}": f"# Answer {n}\n\n{words}\n\n- a\n- b\n" for n in range(1, 5)}
+    records_bulk_upsert(
+        dataset=dataset,
+        items=[{"external_id": "four", "fields": {"prompt": [{"role": "user", "content": "q"}], **fields}}],
+    )
+    client = login(people.labeler_a1)
+    url = record_url(dataset, Record.objects.get(dataset=dataset))
+    with django_assert_max_num_queries(20):
+        page = client.get(url)
+    assert [title for title, _ in columns(page.text)] == ["Answer A", "Answer B", "Answer C", "Answer D"]
+    assert page.text.count("Show all (") == 4
