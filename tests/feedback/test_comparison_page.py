@@ -8,13 +8,21 @@ import re
 from html import unescape
 
 import pytest
+from django.test import Client
 
 from feedback.models import Record, Response, ResponseStatus
 from feedback.questions import kind_of
 from feedback.services import datasets as services
 from feedback.services.records import records_bulk_upsert
 from tests.builders import add_records, comparison_dataset
-from tests.feedback.test_labeler_pages import login, record_url
+from tests.feedback.test_labeler_pages import record_url
+
+
+def login(user) -> Client:
+    """A logged-in client (the login form is tested elsewhere; its rate limit counts every post)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def columns(html: str) -> list[tuple[str, str]]:
