@@ -9,6 +9,7 @@ prepares what the template shows.
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,13 +60,10 @@ class QuestionView:
     suggested_score: str = ""  # and its score as read (`score_text`)
     options: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    ranks: dict[str, int] = field(default_factory=dict)
+    rank_rows: list[dict[str, Any]] = field(default_factory=list)  # a ranking's rows of rank buttons
+    pair: list[dict[str, Any]] = field(default_factory=list)  # a ranking of two: its choices
     raw: str = ""
     span_text: str = ""
-
-    @property
-    def rank_choices(self) -> range:
-        return range(1, len(self.options) + 1)
 
     @property
     def chosen(self) -> list[Any]:
@@ -112,8 +110,20 @@ def question_views(
         elif question.name in suggestions:
             view.value, view.suggested = suggestions[question.name], True
         view.options = kind.shown_options(question, record=record, user=user, shuffle=shuffle)
-        for name, shown in kind.form_view(question, view.value, record=record, post=post).items():
-            setattr(view, name, shown)
+        shown = kind.form_view(question, view.value, record=record, post=post, shown=view.options)
+        for name, attribute in shown.items():
+            setattr(view, name, attribute)
         view.errors = [problem.msg for problem in problems or [] if problem.loc[:1] == (question.name,)]
         views.append(view)
     return views
+
+
+def compared_fields(views: list[QuestionView], field_names: Collection[str]) -> list[dict[str, str]]:
+    """The fields the record page shows side by side: those the first question that
+    compares fields compares (its type says which, `QuestionKind.compared_fields`), in
+    the order its form shows them."""
+    for view in views:
+        compared = kind_of(view.question.type).compared_fields(view.question, view.options, field_names)
+        if compared:
+            return compared
+    return []

@@ -25,7 +25,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from feedback import selectors
 from feedback.errors import Conflict, InvalidData, Problem, StaleResponse
-from feedback.forms import ACTIONS, answer_context, question_views, score_text, values_from_post
+from feedback.forms import (
+    ACTIONS,
+    QuestionView,
+    answer_context,
+    compared_fields,
+    question_views,
+    score_text,
+    values_from_post,
+)
 from feedback.models import Dataset, ImportJob, JobStatus, Record, Response, ResponseStatus, ReviewState
 from feedback.questions import kind_of
 from feedback.rendering import markdown_html, plain_html, snippet
@@ -107,21 +115,34 @@ def dataset_done(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     return render(request, "feedback/done.html", {"dataset": dataset, "paused": paused})
 
 
-def _rendered_fields(dataset: Dataset, record: Record) -> list[dict[str, Any]]:
-    """Each field's HTML; a long one (over COLLAPSE_CHARS) is shown collapsed, with "Show all"."""
-    shown = []
-    for field in dataset.fields.all():
+def _rendered_fields(dataset: Dataset, record: Record, questions: list[QuestionView]) -> list[dict[str, Any]]:
+    """Each field's HTML, titled; a long one (over COLLAPSE_CHARS) is shown collapsed, with
+    "Show all". The responses a question compares (`forms.compared_fields`) stand together
+    as one item, `{"compare": [...]}`, where the first of them would be: side by side, in
+    the order the form shows them, each titled as the question names it."""
+    fields = list(dataset.fields.all())
+    compared = {item["field"]: item["title"] for item in compared_fields(questions, [f.name for f in fields])}
+    shown: list[dict[str, Any]] = []
+    columns: list[dict[str, Any]] = []
+    for field in fields:
         value = record.fields.get(field.name)
         if value is None:
             continue
         render_html = markdown_html if field.settings.get("use_markdown", False) else plain_html
         chars = field_chars(value)
-        item: dict[str, Any] = {"field": field, "chars": chars, "long": chars > COLLAPSE_CHARS}
+        item: dict[str, Any] = {"field": field, "title": field.title, "chars": chars, "long": chars > COLLAPSE_CHARS}
         if field.type == "chat":
             item["chat"] = [{"role": message["role"], "html": render_html(message["content"])} for message in value]
         else:
             item["html"] = render_html(value)
-        shown.append(item)
+        if field.name in compared:
+            if not columns:
+                shown.append({"compare": columns})
+            columns.append({**item, "title": compared[field.name]})
+        else:
+            shown.append(item)
+    order = list(compared)
+    columns.sort(key=lambda column: order.index(column["field"].name))
     return shown
 
 
@@ -215,7 +236,7 @@ def record_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
         # it takes the newer one, so that "Replace with mine" writes over it.
         "version": (conflict is None and request.POST.get("version")) or response_version(response),
         "guidelines": markdown_html(dataset.guidelines) if dataset.guidelines else "",
-        "fields": _rendered_fields(dataset, record),
+        "fields": _rendered_fields(dataset, record, views),
         "metadata": _visible_metadata(request.user, dataset, record),
         "questions": views,
         "response": response,
@@ -522,12 +543,23 @@ def review_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
             if unified is not None:
                 start[question.name] = {"value": unified}
     gold = _gold_accuracies(dataset, [response.user for response in responses])
+    views = question_views(
+        questions=questions,
+        record=record,
+        user=request.user,
+        shuffle=False,
+        response=Response(values=start),
+        suggestions={},
+        posted=posted,
+        problems=problems,
+        post=request.POST if request.method == "POST" else None,
+    )
     context = {
         "dataset": dataset,
         "record": record,
         "review": review,
         "settled": settled,
-        "fields": _rendered_fields(dataset, record),
+        "fields": _rendered_fields(dataset, record, views),
         "metadata": _visible_metadata(request.user, dataset, record),
         "labelers": [{"user": r.user, "gold_accuracy": gold.get(r.user.pk)} for r in responses],
         "answers": [
@@ -543,17 +575,7 @@ def review_page(request: HttpRequest, dataset_id: UUID, record_id: UUID) -> Http
             }
             for question in questions
         ],
-        "questions": question_views(
-            questions=questions,
-            record=record,
-            user=request.user,
-            shuffle=False,
-            response=Response(values=start),
-            suggestions={},
-            posted=posted,
-            problems=problems,
-            post=request.POST if request.method == "POST" else None,
-        ),
+        "questions": views,
         "note": request.POST.get("note", "") if request.method == "POST" else review.note,
         "note_errors": [p.msg for p in problems or [] if p.loc[:1] == ("note",)],
         "general_errors": [

@@ -7,7 +7,8 @@ provides, grouped by who calls them:
   `clean_value`, `is_blank`, `option_values`, `used_options`;
 * the labeler form (`feedback.forms`, `feedback.views`): `template` (the partial that
   renders its input), `number_keys` (what the digit keys do in `record.js`),
-  `read_form`, `shown_options`, `form_view`, `context_defaults` / `note_answer`;
+  `read_form`, `shown_options`, `form_view`, `context_defaults` / `note_answer`, and
+  `compared_fields` (the record's fields the record page shows side by side);
 * file imports (`feedback.imports.mapping`): `value_from_cell`;
 * metrics (`feedback.metrics`): `agreements` (the measures, from `feedback.agreement`),
   `agreement_units`, `tally`;
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
 from feedback.agreement import Measure
@@ -266,9 +267,19 @@ class QuestionKind:
         """The options in the order the form shows them to this labeler for this record."""
         return list(question.settings.get("options", []))
 
-    def form_view(self, question: QuestionLike, value: Any, *, record: Any, post: FormData | None) -> dict[str, Any]:
-        """Extra attributes of the form's `QuestionView` that the type's partial reads."""
+    def form_view(
+        self, question: QuestionLike, value: Any, *, record: Any, post: FormData | None, shown: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Extra attributes of the form's `QuestionView` that the type's partial reads
+        (`shown`: the options in the order `shown_options` gave)."""
         return {}
+
+    def compared_fields(
+        self, question: QuestionLike, shown: list[dict[str, Any]], field_names: Collection[str]
+    ) -> list[dict[str, str]]:
+        """The record's fields this question compares, to show side by side in the order
+        shown, each `{"field": name, "title": …}`; [] when it compares none."""
+        return []
 
     def display(self, question: QuestionLike, value: Any) -> str:
         """A stored answer in words, as the labeler reads it: options by their titles."""

@@ -12,6 +12,7 @@ from django.utils.text import get_text_list
 from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Measure, kendall_tau_distance
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
+    CHOOSE,
     RANK,
     RANKING_OPTIONS,
     FormData,
@@ -26,6 +27,11 @@ from feedback.questions.base import (
     _short,
 )
 from feedback.unification import RANKING_STRATEGIES, mean_pairwise_distance, unify_ranking
+
+# A ranking of two options is one choice: which is better, or a tie.
+PAIR = 2
+# At most this many compared responses stand side by side on the record page.
+MAX_COMPARED = 4
 
 
 def _as_ranks(answer: Sequence[dict[str, Any]]) -> dict[Any, float]:
@@ -121,11 +127,15 @@ class RankingKind(QuestionKind):
     def used_options(self, value: Any) -> set[Any]:
         return {item["value"] for item in value}
 
-    # The form: one select per option, `<question>.<option>`, holding its rank (1 = best).
+    # The form (docs/labeler-forms.md): per option a row of rank buttons, radio inputs
+    # `<question>.<option>` holding its rank (1 = best). A ranking of two options is one
+    # choice instead, `<question>` = the two options' ranks in the options' order, joined
+    # by a comma: "1,2" (the first is better), "2,1", or "1,1" (a tie).
 
     def read_form(self, question: QuestionLike, post: FormData) -> tuple[Any, list[str]]:
+        options = question.settings.get("options", [])
         ranked, problems = [], []
-        for option in question.settings.get("options", []):
+        for option in options:
             raw = post.get(f"{question.name}.{option['value']}", "").strip()
             if not raw:
                 continue
@@ -133,6 +143,15 @@ class RankingKind(QuestionKind):
                 ranked.append({"value": option["value"], "rank": int(raw)})
             except ValueError:
                 problems.append(f"the rank of {option['text']!r} must be a number")
+        pair = post.get(question.name, "").strip()
+        if pair and not ranked and not problems:
+            try:
+                ranks = [int(rank) for rank in pair.split(",")]
+            except ValueError:
+                ranks = []
+            if len(options) != PAIR or len(ranks) != PAIR:
+                return None, ["Choose which response is better."]
+            ranked = [{"value": option["value"], "rank": rank} for option, rank in zip(options, ranks, strict=True)]
         return ranked or None, problems
 
     def shown_options(self, question: QuestionLike, *, record: Any, user: Any, shuffle: bool) -> list[dict[str, Any]]:
@@ -142,13 +161,58 @@ class RankingKind(QuestionKind):
             random.Random(f"{user.pk}:{record.pk}:{question.name}").shuffle(options)  # noqa: S311 - not security
         return options
 
-    def form_view(self, question: QuestionLike, value: Any, *, record: Any, post: FormData | None) -> dict[str, Any]:
+    def form_view(self, question, value, *, record, post, shown):  # type: ignore[no-untyped-def]
         if post is not None:
-            options = question.settings.get("options", [])
-            return {"ranks": {o["value"]: post.get(f"{question.name}.{o['value']}", "") for o in options}}
+            value, _ = self.read_form(question, post)  # what was just posted, as far as it reads
+        ranks: dict[Any, Any] = {}
         if isinstance(value, list):
-            return {"ranks": {item["value"]: item.get("rank") or position for position, item in enumerate(value, 1)}}
-        return {}
+            ranks = {item["value"]: item.get("rank") or position for position, item in enumerate(value, 1)}
+        if len(shown) == PAIR:
+            # Its choices are picked like a label's: the digit keys choose the n-th.
+            return {"pair": self._pair_choices(question, shown, ranks), "number_keys": CHOOSE}
+        rows = []
+        for option in shown:
+            rank = ranks.get(option["value"])
+            choices = [{"rank": n, "checked": rank == n} for n in range(1, len(shown) + 1)]
+            rows.append({"option": option, "name": f"{question.name}.{option['value']}", "choices": choices})
+        return {"rank_rows": rows}
+
+    def _pair_choices(
+        self, question: QuestionLike, shown: list[dict[str, Any]], ranks: dict[Any, Any]
+    ) -> list[dict[str, Any]]:
+        """ "First is better", "Tie" (where ties are allowed), "Second is better", in the order
+        shown; each posts the two ranks in the options' order, and the given answer's is checked."""
+        first, second = (option["value"] for option in shown)
+        titles = _option_titles(question)
+        outcomes = [(f"{titles[first]} is better", {first: 1, second: 2})]
+        if question.settings.get("allow_ties", True):
+            outcomes.append(("Tie", {first: 1, second: 1}))
+        outcomes.append((f"{titles[second]} is better", {first: 2, second: 1}))
+
+        def order(given: dict[Any, Any]) -> int | None:
+            # -1: the first is better, 0: a tie, 1: the second is better.
+            if not isinstance(given.get(first), int) or not isinstance(given.get(second), int):
+                return None
+            return (given[first] > given[second]) - (given[first] < given[second])
+
+        given = order(ranks)
+        return [
+            {
+                "text": text,
+                "value": ",".join(str(outcome[option]) for option in self.option_values(question.settings)),
+                "checked": given is not None and given == order(outcome),
+                "key": key,
+            }
+            for key, (text, outcome) in enumerate(outcomes, 1)
+        ]
+
+    def compared_fields(self, question, shown, field_names):  # type: ignore[no-untyped-def]
+        """The responses a ranking compares are the record's fields its options name (the
+        option's value is the field's name; its text the column's title), when every
+        option names one and there are two to MAX_COMPARED of them."""
+        if not PAIR <= len(shown) <= MAX_COMPARED or any(option["value"] not in field_names for option in shown):
+            return []
+        return [{"field": option["value"], "title": option.get("text") or option["value"]} for option in shown]
 
     def display(self, question: QuestionLike, value: Any) -> str:
         # Best first, by the options' titles; options sharing a rank are joined by "=":

@@ -89,7 +89,9 @@ class SpanKind(QuestionKind):
         except ValueError:
             return None, ["the marked spans could not be read"]
 
-    def form_view(self, question: QuestionLike, value: Any, *, record: Any, post: FormData | None) -> dict[str, Any]:
+    def form_view(
+        self, question: QuestionLike, value: Any, *, record: Any, post: FormData | None, shown: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         text = record.fields.get(question.settings.get("field", ""))
         return {
             "raw": post.get(question.name, "") if post is not None else json.dumps(value or []),

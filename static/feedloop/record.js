@@ -1,4 +1,4 @@
-// Progressive enhancement for the record form: keyboard shortcuts, drag-to-rank and a
+// Progressive enhancement for the record form: keyboard shortcuts, ranking by drag and keys, and a
 // note when a written answer was pasted. The form works the same without this script.
 (function () {
   "use strict";
@@ -47,11 +47,15 @@
       if (!question) { return; }
       var index = parseInt(event.key, 10) - 1;
       if (question.dataset.numberKeys === "rank") {
-        var select = document.activeElement.tagName === "SELECT" ? document.activeElement : null;
-        if (select && question.contains(select)) {
+        // The rank of the focused response; then on to the next response.
+        var item = document.activeElement.closest("ol.ranking > li");
+        var rank = item && question.contains(item) && item.querySelector('input[type=radio][value="' + event.key + '"]');
+        if (rank) {
           event.preventDefault();
-          select.value = event.key;
-          focusNextRank(select);
+          var next = item.nextElementSibling;
+          rank.checked = true;
+          rank.dispatchEvent(new Event("change", { bubbles: true }));
+          focusRow(next || item);
         }
         return;
       }
@@ -64,41 +68,90 @@
     }
   });
 
-  function focusNextRank(select) {
-    var selects = Array.prototype.slice.call(select.closest("ol").querySelectorAll("select"));
-    var next = selects[selects.indexOf(select) + 1];
-    if (next) { next.focus(); }
+  // Rankings: each response's row of rank buttons works without this script. With it a
+  // complete ranking also shows as the rows' order (best first, ties in the order shown),
+  // a line says the order in words, and rows reorder by their drag handle (the new order
+  // becomes the ranks 1..n; ties stay possible with the buttons).
+  function rowsOf(list) { return Array.prototype.slice.call(list.children); }
+
+  function rankOf(item) {
+    var checked = item.querySelector("input[type=radio]:checked");
+    return checked ? parseInt(checked.value, 10) : null;
   }
 
-  // Drag to rank: the list order becomes the ranks 1..n (ties stay possible with the selects).
+  function focusRow(item) {
+    var input = item.querySelector("input[type=radio]:checked") || item.querySelector("input[type=radio]");
+    if (input) { input.focus(); }
+  }
+
+  function showOrder(list) {
+    var items = rowsOf(list);
+    var unranked = items.filter(function (item) { return rankOf(item) === null; });
+    var words;
+    if (unranked.length) {
+      words = "Still to rank: " + unranked.map(function (item) { return item.dataset.title; }).join(", ");
+    } else {
+      var sorted = items.slice().sort(function (a, b) {
+        return rankOf(a) - rankOf(b) || items.indexOf(a) - items.indexOf(b);
+      });
+      if (sorted.some(function (item, index) { return item !== items[index]; })) {
+        var focused = document.activeElement;
+        sorted.forEach(function (item) { list.appendChild(item); });
+        if (focused && list.contains(focused) && document.activeElement !== focused) { focused.focus(); }
+      }
+      words = "Order: " + sorted.map(function (item, index) {
+        var tie = index > 0 && rankOf(item) === rankOf(sorted[index - 1]);
+        return (index === 0 ? "" : tie ? " = " : " > ") + item.dataset.title;
+      }).join("");
+    }
+    var line = list.nextElementSibling;
+    if (line && line.classList.contains("ranking-order")) {
+      line.textContent = words;
+      line.hidden = false;
+    }
+  }
+
+  function dragByHandle(list, item) {
+    var handle = item.querySelector(".handle");
+    if (!handle) { return; }
+    handle.hidden = false;
+    handle.addEventListener("pointerdown", function (event) {
+      if (event.button !== 0) { return; }
+      event.preventDefault();
+      item.classList.add("dragging");
+      // Listened for on the document: moving the row would release a pointer capture.
+      function move(moved) {
+        var before = null;
+        rowsOf(list).some(function (other) {
+          if (other === item) { return false; }
+          var box = other.getBoundingClientRect();
+          if (moved.clientY < box.top + box.height / 2) { before = other; return true; }
+          return false;
+        });
+        if (before !== item.nextElementSibling) { list.insertBefore(item, before); }
+      }
+      function drop() {
+        document.removeEventListener("pointermove", move);
+        document.removeEventListener("pointerup", drop);
+        document.removeEventListener("pointercancel", drop);
+        item.classList.remove("dragging");
+        rowsOf(list).forEach(function (row, position) {
+          var input = row.querySelector('input[type=radio][value="' + (position + 1) + '"]');
+          if (input) { input.checked = true; }
+        });
+        showOrder(list);
+      }
+      document.addEventListener("pointermove", move);
+      document.addEventListener("pointerup", drop);
+      document.addEventListener("pointercancel", drop);
+    });
+  }
+
   Array.prototype.forEach.call(form.querySelectorAll("ol.ranking"), function (list) {
-    var dragged = null;
-    Array.prototype.forEach.call(list.children, function (item) {
-      item.draggable = true;
-      item.addEventListener("dragstart", function (event) {
-        dragged = item;
-        event.dataTransfer.effectAllowed = "move";
-        event.dataTransfer.setData("text/plain", item.dataset.option);
-        item.classList.add("dragging");
-      });
-      item.addEventListener("dragend", function () { item.classList.remove("dragging"); dragged = null; });
-      item.addEventListener("dragover", function (event) { event.preventDefault(); });
-      item.addEventListener("drop", function (event) {
-        event.preventDefault();
-        if (!dragged || dragged === item) { return; }
-        var rect = item.getBoundingClientRect();
-        var after = event.clientY > rect.top + rect.height / 2;
-        list.insertBefore(dragged, after ? item.nextSibling : item);
-        renumber(list);
-      });
-    });
+    rowsOf(list).forEach(function (item) { dragByHandle(list, item); });
+    list.addEventListener("change", function () { showOrder(list); });
+    showOrder(list);
   });
-
-  function renumber(list) {
-    Array.prototype.forEach.call(list.querySelectorAll("li"), function (item, position) {
-      item.querySelector("select").value = String(position + 1);
-    });
-  }
 
   // A pasted written answer is worth knowing about (copied demonstrations).
   Array.prototype.forEach.call(form.querySelectorAll("textarea[data-paste-flag]"), function (area) {

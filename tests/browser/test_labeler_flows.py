@@ -104,31 +104,122 @@ def test_write_a_demonstration(page: Page, live_server, labeler):
     assert response.time_spent_seconds is not None and response.context["pasted"] == []
 
 
+def tab_to(page: Page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the focused element matches `selector` (a keyboard-only walk)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def ranked(dataset) -> list[str]:
+    return [item["value"] for item in only_response(dataset).values["ranking"]["value"]]
+
+
 def test_rank_three_responses_by_keyboard(page: Page, live_server, labeler):
     dataset = comparison(labeler.memberships.get().workspace)
     log_in(page, live_server.url, "ana", PASSWORD)
     start(page, live_server, dataset)
-    page.locator('select[name="ranking.response-1"]').focus()
-    page.keyboard.press("3")  # response-1 is worst; focus moves on to the next response
+    expect(page.locator(".ranking-order")).to_have_text("Still to rank: Response 1, Response 2, Response 3")
+    # Only keys from here: Tab to the first response's rank buttons, then a number key
+    # per response (each moves focus on to the next response), then Enter.
+    tab_to(page, 'input[name="ranking.response-1"]')
+    page.keyboard.press("3")  # response-1 is worst
+    expect(page.locator('input[name="ranking.response-1"][value="3"]')).to_be_checked()
+    expect(page.locator('input[name="ranking.response-2"][value="1"]')).to_be_focused()
     page.keyboard.press("1")
     page.keyboard.press("2")
-    page.locator('select[name="ranking.response-3"]').blur()
+    # The list shows the order now that every response has its rank.
+    expect(page.locator(".ranking-order")).to_have_text("Order: Response 2 > Response 3 > Response 1")
+    assert page.locator("ol.ranking > li").evaluate_all("rows => rows.map(row => row.dataset.option)") == [
+        "response-2",
+        "response-3",
+        "response-1",
+    ]
     page.keyboard.press("Enter")
     expect(page.locator(".record")).to_contain_text("Prompt 2")
-    response = only_response(dataset)
-    assert [item["value"] for item in response.values["ranking"]["value"]] == ["response-2", "response-3", "response-1"]
+    assert ranked(dataset) == ["response-2", "response-3", "response-1"]
 
 
 def test_rank_by_dragging(page: Page, live_server, labeler):
     dataset = comparison(labeler.memberships.get().workspace)
     log_in(page, live_server.url, "ana", PASSWORD)
     start(page, live_server, dataset)
-    page.drag_and_drop('li[data-option="response-3"]', 'li[data-option="response-1"]', target_position={"x": 5, "y": 2})
-    expect(page.locator('select[name="ranking.response-3"]')).to_have_value("1")
+    page.drag_and_drop(
+        'li[data-option="response-3"] .handle', 'li[data-option="response-1"]', target_position={"x": 5, "y": 2}
+    )
+    expect(page.locator('input[name="ranking.response-3"][value="1"]')).to_be_checked()
+    expect(page.locator(".ranking-order")).to_have_text("Order: Response 3 > Response 1 > Response 2")
     page.get_by_role("button", name="Submit").click()
     expect(page.locator(".record")).to_contain_text("Prompt 2")
-    response = only_response(dataset)
-    assert [item["value"] for item in response.values["ranking"]["value"]] == ["response-3", "response-1", "response-2"]
+    assert ranked(dataset) == ["response-3", "response-1", "response-2"]
+
+
+def test_rank_by_clicking_rank_buttons_with_a_tie(page: Page, live_server, labeler):
+    dataset = comparison(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    for option, rank in (("Response 1", "2"), ("Response 2", "2"), ("Response 3", "1")):
+        page.get_by_role("radiogroup", name=f"Rank of {option}").get_by_text(rank, exact=True).click()
+    expect(page.locator(".ranking-order")).to_have_text("Order: Response 3 > Response 1 = Response 2")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".record")).to_contain_text("Prompt 2")
+    assert only_response(dataset).values["ranking"]["value"] == [
+        {"value": "response-3", "rank": 1},
+        {"value": "response-1", "rank": 2},
+        {"value": "response-2", "rank": 2},
+    ]
+
+
+def pair(workspace):
+    dataset = services.dataset_create(workspace=workspace, name="pair", shuffle_ranking_options=False)
+    services.field_create(dataset=dataset, name="prompt")
+    for name in ("a", "b"):
+        services.field_create(dataset=dataset, name=name)
+    options = [{"value": "a", "text": "Response A"}, {"value": "b", "text": "Response B"}]
+    services.question_create(dataset=dataset, name="ranking", type="ranking", settings={"options": options})
+    dataset = publish(dataset)
+    records_bulk_upsert(
+        dataset=dataset, items=[{"external_id": "p1", "fields": {"prompt": "2 + 2?", "a": "4", "b": "5"}}]
+    )
+    return dataset
+
+
+def test_a_pair_is_ranked_by_its_big_buttons_and_keys(page: Page, live_server, labeler):
+    dataset = pair(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    choices = page.locator(".pairwise label")
+    expect(choices).to_have_text(["Response A is better 1", "Tie 2", "Response B is better 3"])
+    for box in choices.evaluate_all("labels => labels.map(label => label.getBoundingClientRect().height)"):
+        assert box >= 44
+    # Keys only: 3 picks "Response B is better", 2 changes it to a tie; Enter submits.
+    page.keyboard.press("3")
+    expect(page.get_by_role("radio", name="Response B is better")).to_be_checked()
+    page.keyboard.press("2")
+    expect(page.get_by_role("radio", name="Tie")).to_be_checked()
+    expect(page.get_by_role("radio", name="Tie")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Nothing left for you in pair")).to_be_visible()
+    assert only_response(dataset).values["ranking"]["value"] == [{"value": "a", "rank": 1}, {"value": "b", "rank": 1}]
+
+
+def test_responses_stand_side_by_side_and_stack_on_phones(page: Page, live_server, labeler):
+    dataset = comparison(labeler.memberships.get().workspace)
+    log_in(page, live_server.url, "ana", PASSWORD)
+    start(page, live_server, dataset)
+    columns = page.locator(".compare .response")
+    expect(columns.locator("h2")).to_have_text(["Response 1", "Response 2", "Response 3"])
+
+    def boxes() -> list[dict]:
+        return columns.evaluate_all("items => items.map(item => item.getBoundingClientRect().toJSON())")
+
+    tops, lefts = {round(box["top"]) for box in boxes()}, [box["left"] for box in boxes()]
+    assert len(tops) == 1 and lefts == sorted(lefts) and len(set(lefts)) == 3  # one row, three columns
+    page.set_viewport_size({"width": 390, "height": 844})
+    tops, lefts = [box["top"] for box in boxes()], {round(box["left"]) for box in boxes()}
+    assert len(lefts) == 1 and tops == sorted(tops) and len(set(tops)) == 3  # one column, stacked
 
 
 def test_rate_an_interaction_and_pick_failure_labels(page: Page, live_server, labeler):

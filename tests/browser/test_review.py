@@ -34,9 +34,9 @@ def test_a_reviewer_settles_a_disputed_comparison(page: Page, live_server):
     expect(answers).to_contain_text("names the safety steps")
     # The form starts from the mean ranks (all equal: in option order); the reviewer
     # puts response-3 first.
-    page.select_option('select[name="ranking.response-3"]', "1")
-    page.select_option('select[name="ranking.response-1"]', "2")
-    page.select_option('select[name="ranking.response-2"]', "3")
+    page.get_by_role("radiogroup", name="Rank of Response 3").get_by_text("1", exact=True).click()
+    page.get_by_role("radiogroup", name="Rank of Response 1").get_by_text("2", exact=True).click()
+    page.get_by_role("radiogroup", name="Rank of Response 2").get_by_text("3", exact=True).click()
     page.fill("#note", "Response 3 is the only safe answer.")
     page.get_by_role("button", name="Settle").click()
     page.wait_for_url(f"{live_server.url}/datasets/{review.dataset_id}/review/")

@@ -166,6 +166,21 @@ def test_invalid_rankings(value, expected):
     assert expected in problem_text(RANKING, value)
 
 
+def test_the_form_reads_ranks_per_option_or_a_pair_as_its_two_ranks():
+    from django.http import QueryDict
+
+    ranking = questions.kind_of("ranking")
+    pair = make("pair", "ranking", {"options": [{"value": "a"}, {"value": "b"}]})
+    b_is_better = [{"value": "a", "rank": 2}, {"value": "b", "rank": 1}]
+    assert ranking.read_form(pair, QueryDict("pair=2,1")) == (b_is_better, [])
+    assert ranking.read_form(pair, QueryDict("pair=1,1"))[0] == [{"value": "a", "rank": 1}, {"value": "b", "rank": 1}]
+    # Ranks per option are read first; a pair choice on a longer ranking is not readable.
+    assert ranking.read_form(pair, QueryDict("pair=2,1&pair.a=1&pair.b=2"))[0][0] == {"value": "a", "rank": 1}
+    assert ranking.read_form(pair, QueryDict("pair=a")) == (None, ["Choose which response is better."])
+    assert ranking.read_form(RANKING, QueryDict("ranking=1,2")) == (None, ["Choose which response is better."])
+    assert ranking.read_form(RANKING, QueryDict("ranking.r2=1"))[0] == [{"value": "r2", "rank": 1}]
+
+
 def test_a_draft_ranking_may_be_partial_but_not_repeat():
     assert check(RANKING, [{"value": "r2", "rank": 1}], partial=True) == [{"value": "r2", "rank": 1}]
     assert "repeated" in problem_text(RANKING, [{"value": "r2"}, {"value": "r2"}], partial=True)
