@@ -98,3 +98,37 @@ def test_no_serious_violation_on_any_labeler_page(browser: Browser, live_server,
         context.close()
     assert checked > len(pages(live_server.url))
     assert not found, f"axe at {viewport} width:\n" + "\n".join(found)
+
+
+# The controls a thumb has to hit on the record page: choices (a radio or checkbox with
+# its label), buttons and button-like links. 44 CSS pixels square at least (WCAG 2.5.5).
+TARGETS = """() => Array.from(document.querySelectorAll(
+    "label:has(> input[type=radio]), label:has(> input[type=checkbox]), button, a.button"))
+  .filter(element => element.offsetParent !== null)
+  .map(element => {
+    const box = element.getBoundingClientRect();
+    return {describe: element.tagName.toLowerCase() + ` "${element.innerText.trim().slice(0, 30)}"`,
+            width: box.width, height: box.height};
+  })"""
+THUMB = 44
+
+
+def test_record_page_controls_are_large_enough_for_a_thumb_on_phones(browser: Browser, live_server):
+    call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
+    context = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    small: list[str] = []
+    kinds: set[str] = set()
+    try:
+        log_in(page, live_server.url, "ana", PASSWORD)
+        for dataset in Dataset.objects.order_by("name"):
+            page.goto(f"{live_server.url}/datasets/{dataset.pk}/records/{unanswered_record(dataset).pk}")
+            for target in page.evaluate(TARGETS):
+                kinds.add(target["describe"].split(" ")[0])
+                if target["width"] < THUMB or target["height"] < THUMB:
+                    small.append(f"{dataset.name}: {target['describe']} {target['width']:.0f}x{target['height']:.0f}")
+    finally:
+        context.close()
+    assert {"label", "button"} <= kinds
+    assert not small, f"smaller than {THUMB}x{THUMB} px at phone width:\n" + "\n".join(small)
