@@ -45,6 +45,9 @@ ALLOWED_TAGS = {
     "img",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
+# Code blocks and tables scroll sideways in their own box when too wide (site.css); a
+# keyboard user scrolls them once they can take the focus (WCAG 2.1.1).
+SCROLLABLE = {"pre": {"tabindex": "0"}, "table": {"tabindex": "0"}}
 
 
 def markdown_html(text: str) -> SafeString:
@@ -54,6 +57,7 @@ def markdown_html(text: str) -> SafeString:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        set_tag_attribute_values=SCROLLABLE,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )

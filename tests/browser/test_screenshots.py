@@ -13,28 +13,14 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser
 
-from feedback.models import Dataset, Record, Review
+from feedback.models import Dataset, Review
 from tests.browser.conftest import log_in
+from tests.browser.labeler_pages import VIEWPORTS, pages
 from tests.browser.review_data import disputed_comparison
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "screenshot-password-1"
-
-
-def pages(base: str) -> list[tuple[str, str]]:
-    shown = [("login", "/accounts/login/")]
-    shown += [("home", "/"), ("api-keys", "/account/api-keys/"), ("change-password", "/accounts/password/change/")]
-    for dataset in Dataset.objects.order_by("name"):
-        record = Record.objects.filter(dataset=dataset).order_by("inserted_at", "id").first()
-        shown.append((f"record-{dataset.name}", f"/datasets/{dataset.pk}/records/{record.pk}"))
-        shown.append((f"browse-{dataset.name}", f"/datasets/{dataset.pk}/records"))
-        if dataset.allow_labeler_records:
-            shown.append((f"write-{dataset.name}", f"/datasets/{dataset.pk}/write"))
-    first = Dataset.objects.order_by("name").first()
-    shown.append(("nothing-left", f"/datasets/{first.pk}/done"))
-    return shown
 
 
 def review_pages(review: Review) -> list[tuple[str, str]]:
