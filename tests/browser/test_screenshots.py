@@ -13,28 +13,13 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser
 
-from feedback.models import Dataset, Review
 from tests.browser.conftest import log_in
-from tests.browser.labeler_pages import VIEWPORTS, pages
+from tests.browser.labeler_pages import VIEWPORTS, pages, review_pages
 from tests.browser.review_data import disputed_comparison
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 PASSWORD = "screenshot-password-1"
-
-
-def review_pages(review: Review) -> list[tuple[str, str]]:
-    """The review queue and a disputed record, the workspace overview and the dashboards
-    (the demo's team at work on the evaluation; the comparison barely started), as the
-    workspace admin sees them."""
-    evaluation = Dataset.objects.get(name="internal-evaluation")
-    return [
-        ("review-queue", f"/datasets/{review.dataset_id}/review/"),
-        ("review-record", f"/datasets/{review.dataset_id}/review/{review.record_id}/"),
-        ("workspace-overview", f"/workspaces/{evaluation.workspace_id}/"),
-        ("dashboard-internal-evaluation", f"/datasets/{evaluation.pk}/dashboard/"),
-        ("dashboard-response-comparison", f"/datasets/{review.dataset_id}/dashboard/"),
-    ]
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
