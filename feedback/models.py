@@ -328,7 +328,7 @@ class Response(TimestampedModel):
         indexes = [models.Index(fields=["record", "status"], name="response_record_status")]
 
     def __str__(self) -> str:
-        return f"{self.status} response by {self.user_id} to {self.record_id}"
+        return f"{self.user} on {self.record}"
 
 
 class ReviewReason(models.TextChoices):
@@ -549,7 +549,9 @@ class ExportJob(BackgroundJob):
         ]
 
     def __str__(self) -> str:
-        return f"{self.layout} export of {self.dataset_id} ({self.status})"
+        # No status here: the admin keeps this text in its log and messages, where a
+        # status would go stale ("queued" long after the job ran).
+        return f"Export of {self.dataset.name} ({self.layout})"
 
 
 class ImportJob(BackgroundJob):
@@ -577,7 +579,7 @@ class ImportJob(BackgroundJob):
         ]
 
     def __str__(self) -> str:
-        return f"import of {self.source_name} into {self.dataset_id} ({self.status})"
+        return f"Import of {self.source_name} into {self.dataset.name}"
 
 
 class MetricsJob(BackgroundJob):
@@ -595,7 +597,7 @@ class MetricsJob(BackgroundJob):
         ]
 
     def __str__(self) -> str:
-        return f"metrics of {self.dataset_id} ({self.status})"
+        return f"Metrics of {self.dataset.name}"
 
 
 class MetricsSnapshot(models.Model):

@@ -82,8 +82,13 @@ class JobAdmin(WorkspaceScopedAdmin):
         obj.pk = form.job.pk
         obj._state.adding = False
 
-    @admin.display(description="progress")
+    @admin.display(description="job", ordering="inserted_at")
+    def title(self, job: ImportJob | ExportJob) -> str:
+        return str(job)
+
+    @admin.display(description="status and progress")
     def progress_bar(self, job: ImportJob | ExportJob) -> str:
+        # The status is shown here only: the progress label follows it live while the job runs.
         return job_progress(job)
 
     def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
@@ -122,7 +127,7 @@ class ExportJobAdmin(JobAdmin):
     """Export jobs with their progress; files download through the job's own page."""
 
     request_form = ExportRequestForm
-    list_display = ["dataset", "layout", "format", "status", "progress_bar", "rows", "created_by", "inserted_at"]
+    list_display = ["title", "progress_bar", "format", "rows", "created_by", "inserted_at"]
     list_filter = ["status", "layout"]
     list_select_related = ["dataset", "created_by"]
     readonly_fields = [
@@ -200,7 +205,7 @@ class ImportJobAdmin(JobAdmin):
 
     request_form = ImportUploadForm
 
-    list_display = ["source_name", "dataset", "status", "progress_bar", "stored", "error_count", "inserted_at"]
+    list_display = ["title", "progress_bar", "stored", "error_count", "created_by", "inserted_at"]
     list_filter = ["status", "format"]
     list_select_related = ["dataset", "created_by"]
     readonly_fields = [

@@ -1,0 +1,147 @@
+"""The admin, readable (#13): jobs titled by their dataset, responses named by labeler and
+record text with their answers in words, text and progress columns, settings edited
+through inputs that match their type."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from feedback.admin.display import duration, excerpt
+from feedback.models import ExportJob
+from feedback.services.exports import export_create
+from feedback.services.imports import import_create
+from feedback.services.records import records_bulk_upsert
+from feedback.services.responses import response_save_draft, response_submit
+from tests.builders import add_records, comparison_dataset, full_answer, record_item
+from tests.feedback.test_admin import client_for
+
+DURATIONS = [(None, "—"), (0, "0 s"), (0.4, "0 s"), (45, "45 s"), (59.6, "1 min"), (60, "1 min")]
+DURATIONS += [(190, "3 min 10 s"), (3600, "1 h"), (3900.2, "1 h 5 min"), (7325, "2 h 2 min")]
+
+
+@pytest.mark.parametrize(("seconds", "shown"), DURATIONS)
+def test_time_spent_reads_in_seconds_minutes_or_hours(seconds, shown):
+    assert duration(seconds) == shown
+
+
+def test_text_is_cut_on_a_word_with_an_ellipsis():
+    assert excerpt("Explain recursion to a five-year-old", 20) == "Explain recursion…"
+    assert excerpt("Short  and\n\nsweet", 20) == "Short and sweet"
+    assert excerpt("Supercalifragilisticexpialidocious words", 10) == "Supercali…"
+    assert excerpt("", 10) == ""
+
+
+def test_jobs_are_titled_by_their_dataset_and_say_queued_only_while_queued(
+    people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    mine = comparison_dataset(people.workspace_a, name="mine")
+    add_records(mine, 2)
+    client = client_for(people.admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(
+            reverse("admin:feedback_exportjob_add"),
+            {"dataset": str(mine.pk), "layout": "raw", "format": "jsonl", "options": "{}"},
+        )
+    added = client.get(started.url)  # the list, with the confirmation
+    job = ExportJob.objects.get()
+    assert job.status == "succeeded"
+    # The confirmation, the list and the admin's recent actions name the job by its
+    # dataset; none of them still says "queued" once the job ran.
+    assert "export job “Export of mine (raw)” was added successfully" in added.text
+    assert "(queued)" not in added.text and "queued 0%" not in added.text
+    assert "succeeded 100%" in added.text
+    index = client.get(reverse("admin:index")).text
+    assert "Export of mine (raw)" in index and "queued" not in index
+    page = client.get(reverse("admin:feedback_exportjob_change", args=[job.pk])).text
+    assert "Export of mine (raw)" in page and "queued" not in page
+
+    waiting = export_create(dataset=mine, user=people.admin_a, layout="preference", queue_run=False)
+    listing = client.get(reverse("admin:feedback_exportjob_changelist")).text
+    assert "Export of mine (preference)" in listing and "queued 0%" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        import_create(dataset=mine, user=people.admin_a, file=BytesIO(b'{"prompt": 4}\n'), filename="rows.jsonl")
+    imports = client.get(reverse("admin:feedback_importjob_changelist")).text
+    assert "Import of rows.jsonl into mine" in imports and "failed" in imports
+    dataset_page = client.get(reverse("admin:feedback_dataset_change", args=[mine.pk])).text
+    assert "Export of mine (raw)" in dataset_page and "Import of rows.jsonl into mine" in dataset_page
+    assert str(waiting) == "Export of mine (preference)"
+
+
+def test_responses_are_named_by_labeler_and_record_text_with_readable_answers(people):
+    dataset = comparison_dataset(people.workspace_a, name="shown")
+    first, second = add_records(dataset, 2)
+    response_submit(
+        record=first,
+        user=people.labeler_a1,
+        values=full_answer(failures={"value": ["harmful", "hallucination"]}, comment={"value": "<b>ok</b>"}),
+        time_spent_seconds=190,
+    )
+    response_save_draft(record=second, user=people.labeler_a2, values={"quality": {"value": 2}})
+    client = client_for(people.admin_a)
+    listing = client.get(reverse("admin:feedback_response_changelist"))
+    assert listing.status_code == 200
+    text = listing.text
+    assert "labeler-a1 on &#x27;Prompt number 0: where does Ada…&#x27;" in text
+    assert "labeler-a2 on &#x27;Prompt number 1: where does Ada…&#x27;" in text
+    # Answers in words, by the options' titles: the ranking best first, the rating a number.
+    assert "Response 2 &gt; Response 1 &gt; Response 3" in text
+    assert "Harmful, Hallucination" in text and "&lt;b&gt;ok&lt;/b&gt;" in text
+    assert "3 min 10 s" in text
+    assert '"rank"' not in text and "&quot;value&quot;" not in text and "{&#x27;value" not in text
+    # Other workspaces' responses are not listed; labelers get no admin.
+    theirs = add_records(comparison_dataset(people.workspace_b, name="theirs"), 1, start=50)[0]
+    response_submit(record=theirs, user=people.labeler_b, values=full_answer())
+    assert "labeler-b" not in client.get(reverse("admin:feedback_response_changelist")).text
+    assert client_for(people.labeler_a1).get(reverse("admin:feedback_response_changelist")).status_code == 302
+    # The record page shows its responses the same way.
+    record_page = client.get(reverse("admin:feedback_record_change", args=[first.pk])).text
+    assert "Response 2 &gt; Response 1 &gt; Response 3" in record_page and "3 min 10 s" in record_page
+    assert "submitted response by" not in record_page and '"rank"' not in record_page
+
+
+def test_the_record_list_shows_each_record_text_cut_on_a_word(people):
+    dataset = comparison_dataset(people.workspace_a, name="texts")
+    add_records(dataset, 1)
+    long = "Explain recursion to a five-year-old, using a story about Russian dolls nested inside each other"
+    records_bulk_upsert(
+        dataset=dataset,
+        items=[record_item(1, fields={"prompt": long, "response-1": "a", "response-2": "b", "response-3": "c"})],
+    )
+    listing = client_for(people.admin_a).get(reverse("admin:feedback_record_changelist")).text
+    assert "Prompt number 0: where does Ada Lovelace live?" in listing
+    assert "Explain recursion to a five-year-old, using a story about Russian dolls nested…" in listing
+
+
+def progress_datasets(workspace, labeler, start: int, count: int) -> None:
+    for n in range(start, start + count):
+        dataset = comparison_dataset(workspace, name=f"progress-{n}", min_submitted=1)
+        records = add_records(dataset, 4)
+        for record in records[: n % 4]:
+            response_submit(record=record, user=labeler, values=full_answer())
+
+
+def dataset_list_queries(client) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:feedback_dataset_changelist"))
+    assert page.status_code == 200
+    return [query["sql"] for query in queries]
+
+
+def test_the_dataset_list_shows_progress_in_one_query_for_the_page(people):
+    client = client_for(people.admin_a)
+    progress_datasets(people.workspace_a, people.labeler_a1, 0, 5)
+    page = client.get(reverse("admin:feedback_dataset_changelist")).text
+    assert "3 / 4 (75%)" in page and "0 / 4 (0%)" in page and 'aria-label="3 of 4 records completed"' in page
+    five = dataset_list_queries(client)
+    progress_datasets(people.workspace_a, people.labeler_a1, 5, 45)
+    fifty = dataset_list_queries(client)
+    assert len(five) == len(fifty), (len(five), len(fifty))
+    # The page's datasets with their counts and progress: one query.
+    rows = [sql for sql in fifty if sql.startswith('SELECT "feedback_dataset"."id"') and "COUNT(" in sql]
+    assert len(rows) == 1, fifty
