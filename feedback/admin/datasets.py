@@ -110,6 +110,7 @@ class DatasetAdmin(WorkspaceScopedAdmin):
 
     class Media:
         js = ["feedloop/job-progress.js"]
+        css = {"all": ["feedloop/admin.css"]}
 
     @admin.display(description="quality dashboard")
     def dashboard(self, dataset: Dataset) -> str:

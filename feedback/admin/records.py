@@ -155,6 +155,9 @@ class RecordAdmin(WorkspaceScopedAdmin):
     inlines = [SuggestionInline, ResponseInline]
     actions = ["send_to_review"]
 
+    class Media:
+        css = {"all": ["feedloop/admin.css"]}
+
     @admin.action(description="Send the selected records to review")
     def send_to_review(self, request: HttpRequest, queryset: QuerySet[Record]) -> None:
         sent = refused = 0
@@ -184,8 +187,8 @@ class RecordAdmin(WorkspaceScopedAdmin):
     @admin.display(description="fields")
     def shown_fields(self, record: Record) -> str:
         return format_html(
-            "<dl>{}</dl>",
-            format_html_join("", "<dt>{}</dt><dd style='white-space:pre-wrap'>{}</dd>", record.fields.items()),
+            '<dl class="record-fields">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", record.fields.items()),
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -222,6 +225,10 @@ class ResponseAdmin(WorkspaceScopedAdmin):
     list_filter = ["status", ResponseDatasetFilter]
     search_fields = ["user__username", "record__external_id"]
     show_full_result_count = False
+
+    class Media:
+        css = {"all": ["feedloop/admin.css"]}
+
     fields = ["user", "record", "dataset", "status", "all_answers", "time_spent", "submitted_at", "updated_at"]
     readonly_fields = fields
 

@@ -12,6 +12,7 @@ from django.utils.text import get_text_list
 from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Measure, kendall_tau_distance
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
+    OPTION_ROWS,
     RANK,
     RANKING_OPTIONS,
     FormData,
@@ -60,6 +61,7 @@ class RankingTally:
 
 class RankingKind(QuestionKind):
     type = "ranking"
+    settings_inputs = (OPTION_ROWS,)
     # Interval alpha over the rank each (record, option) got; and over each record, alpha
     # under the Kendall tau distance between whole rankings.
     agreements = (Measure(INTERVAL, RECORD_OPTION), Measure(KENDALL_TAU, RECORD))

@@ -12,13 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from feedback.admin.display import duration, excerpt
-from feedback.models import ExportJob
+from feedback.models import Dataset, ExportJob, Question
 from feedback.services.exports import export_create
 from feedback.services.imports import import_create
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_save_draft, response_submit
 from tests.builders import add_records, comparison_dataset, full_answer, record_item
-from tests.feedback.test_admin import client_for
+from tests.feedback.test_admin import client_for, dataset_post, inline
 
 DURATIONS = [(None, "—"), (0, "0 s"), (0.4, "0 s"), (45, "45 s"), (59.6, "1 min"), (60, "1 min")]
 DURATIONS += [(190, "3 min 10 s"), (3600, "1 h"), (3900.2, "1 h 5 min"), (7325, "2 h 2 min")]
@@ -145,3 +145,103 @@ def test_the_dataset_list_shows_progress_in_one_query_for_the_page(people):
     # The page's datasets with their counts and progress: one query.
     rows = [sql for sql in fifty if sql.startswith('SELECT "feedback_dataset"."id"') and "COUNT(" in sql]
     assert len(rows) == 1, fifty
+
+
+# Settings through inputs matching their type --------------------------------------------
+
+
+def typed(prefix: str, index: int, **inputs) -> dict[str, str]:
+    """The typed settings inputs of one inline row (and the marker saying they were shown)."""
+    return {f"{prefix}-{index}-typed_settings": "1", **{f"{prefix}-{index}-{k}": v for k, v in inputs.items()}}
+
+
+def test_settings_are_edited_through_inputs_that_match_their_type(people):
+    client = client_for(people.admin_a)
+    data = dataset_post(
+        people.workspace_a,
+        "typed",
+        fields=[{"name": "prompt", "title": "Prompt", "type": "text", "required": "on", "position": 0}],
+        questions=[
+            {"name": "quality", "title": "Quality", "type": "rating", "required": "on", "position": 0},
+            {"name": "topic", "title": "Topic", "type": "label_selection", "required": "on", "position": 1},
+        ],
+    )
+    data.update(typed("fields", 0, use_markdown="on"))
+    data.update(typed("questions", 0, scale_min="1", scale_max="5"))
+    data.update(
+        typed(
+            "questions",
+            1,
+            **{
+                "options_value_0": "code",
+                "options_text_0": "Code",
+                "options_value_1": "chat",
+                "options_text_1": "",
+                "options_value_2": "",
+                "options_text_2": "",
+            },
+        )
+    )
+    response = client.post(reverse("admin:feedback_dataset_add"), data)
+    assert response.status_code == 302, response.text[:3000]
+    dataset = Dataset.objects.get(name="typed")
+    assert dataset.fields.get().settings == {"use_markdown": True}
+    assert dataset.questions.get(name="quality").settings == {"options": [{"value": v} for v in range(1, 6)]}
+    topic = dataset.questions.get(name="topic").settings
+    assert [(o["value"], o["text"]) for o in topic["options"]] == [("code", "Code"), ("chat", "chat")]
+    # The change page shows the inputs filled in, the JSON under "Advanced".
+    page = client.get(reverse("admin:feedback_dataset_change", args=[dataset.pk])).text
+    assert 'name="questions-1-options_value_0" value="code"' in page
+    assert 'name="questions-0-scale_max" value="5"' in page
+    assert "Advanced" in page
+
+
+def test_typed_settings_are_checked_by_the_registry_and_json_stays_a_fallback(people):
+    client = client_for(people.admin_a)
+    data = dataset_post(
+        people.workspace_a,
+        "checked",
+        questions=[{"name": "quality", "title": "Quality", "type": "rating", "required": "on", "position": 0}],
+    )
+    data.update(typed("questions", 0, scale_min="1", scale_max="42"))
+    refused = client.post(reverse("admin:feedback_dataset_add"), data)
+    assert refused.status_code == 200 and "integer from 0 to 10" in refused.text
+    assert not Dataset.objects.filter(name="checked").exists()
+    # Without the typed inputs (an API-like post, or the Advanced JSON alone), the JSON counts.
+    data = dataset_post(
+        people.workspace_a,
+        "checked",
+        questions=[
+            {
+                "name": "quality",
+                "title": "Quality",
+                "type": "rating",
+                "required": "on",
+                "position": 0,
+                "settings": {"options": [{"value": 1}, {"value": 3}]},
+            }
+        ],
+    )
+    assert client.post(reverse("admin:feedback_dataset_add"), data).status_code == 302
+    question = Question.objects.get(dataset__name="checked")
+    assert question.settings == {"options": [{"value": 1}, {"value": 3}]}
+    # Editing the JSON under Advanced wins over the typed inputs left as they were shown.
+    rows = [
+        {
+            "id": str(question.pk),
+            "dataset": str(question.dataset_id),
+            "name": "quality",
+            "title": "Quality",
+            "type": "rating",
+            "required": "on",
+            "position": 0,
+            "settings": {"options": [{"value": 1}, {"value": 3}, {"value": 5}]},
+        }
+    ]
+    change = dataset_post(people.workspace_a, "checked")
+    change.update(inline("questions", rows, initial=1))
+    change.update(typed("questions", 0, scale_min="1", scale_max="3"))
+    response = client.post(reverse("admin:feedback_dataset_change", args=[question.dataset_id]), change)
+    assert response.status_code == 302, response.text[:3000]
+    question.refresh_from_db()
+    assert question.settings == {"options": [{"value": 1}, {"value": 3}, {"value": 5}]}
