@@ -68,4 +68,7 @@ def answers(values: Mapping[str, Any], questions: Iterable[Any], *, width: int |
         shown.append((question.title or question.name, excerpt(text, width) if width else text))
     if not shown:
         return "—"
-    return format_html('<dl class="answers">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", shown))
+    return format_html(
+        '<ul class="answers">{}</ul>',
+        format_html_join("", '<li><span class="question">{}:</span> {}</li>', shown),
+    )

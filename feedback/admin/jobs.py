@@ -59,6 +59,7 @@ class JobAdmin(WorkspaceScopedAdmin):
 
     class Media:
         js = ["feedloop/job-progress.js"]
+        css = {"all": ["feedloop/admin.css"]}
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:

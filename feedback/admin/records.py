@@ -110,7 +110,7 @@ class RecordGoldForm(forms.ModelForm):
     gold = forms.JSONField(
         required=False,
         label="Gold: expected answers",
-        help_text='Make this a gold record: {"<question>": {"value": ...}}, as a response. Empty: not gold.',
+        help_text='Make this a gold record: {"question name": {"value": ...}}, as a response. Empty: not gold.',
     )
 
     class Meta:
