@@ -4,6 +4,7 @@ through inputs that match their type."""
 
 from __future__ import annotations
 
+import json
 from io import BytesIO
 
 import pytest
@@ -18,7 +19,7 @@ from feedback.services.imports import import_create
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_save_draft, response_submit
 from tests.builders import add_records, comparison_dataset, full_answer, record_item
-from tests.feedback.test_admin import client_for, dataset_post, inline
+from tests.feedback.test_admin import change_post, client_for, dataset_post, inline
 
 DURATIONS = [(None, "—"), (0, "0 s"), (0.4, "0 s"), (45, "45 s"), (59.6, "1 min"), (60, "1 min")]
 DURATIONS += [(190, "3 min 10 s"), (3600, "1 h"), (3900.2, "1 h 5 min"), (7325, "2 h 2 min")]
@@ -245,3 +246,48 @@ def test_typed_settings_are_checked_by_the_registry_and_json_stays_a_fallback(pe
     assert response.status_code == 302, response.text[:3000]
     question.refresh_from_db()
     assert question.settings == {"options": [{"value": 1}, {"value": 3}, {"value": 5}]}
+
+
+def test_typed_and_json_settings_changed_at_once_are_refused_and_descriptions_survive(people):
+    dataset = comparison_dataset(people.workspace_a, name="both", publish=False)
+    topic = dataset.questions.get(name="topic")
+    topic.settings["options"][0]["description"] = "Anything about code"
+    topic.save()
+    client = client_for(people.admin_a)
+    url = reverse("admin:feedback_dataset_change", args=[dataset.pk])
+
+    def post(**overrides):
+        data = change_post(dataset)
+        index = [q.name for q in dataset.questions.all()].index("topic")
+        rows = {"options_value_0": "code", "options_text_0": "Code", "options_value_1": "other"}
+        rows.update({"options_text_1": "Other", "options_value_2": "", "options_text_2": ""})
+        data.update(typed("questions", index, **{**rows, **overrides}))
+        return data, index
+
+    both, index = post(options_text_1="Something else")
+    both[f"questions-{index}-settings"] = json.dumps({"options": [{"value": "code"}, {"value": "misc"}]})
+    refused = client.post(url, both)
+    assert refused.status_code == 200 and "not both at once" in refused.text
+    renamed, _ = post(options_text_1="Something else", options_value_2="docs", options_text_2="Docs")
+    assert client.post(url, renamed).status_code == 302
+    topic.refresh_from_db()
+    assert topic.settings["options"] == [
+        {"value": "code", "text": "Code", "description": "Anything about code"},
+        {"value": "other", "text": "Something else", "description": None},
+        {"value": "docs", "text": "Docs", "description": None},
+    ]
+
+
+def test_the_response_list_reads_in_a_fixed_number_of_queries(people):
+    dataset = comparison_dataset(people.workspace_a, name="many")
+    client = client_for(people.admin_a)
+    url = reverse("admin:feedback_response_changelist")
+    counts = []
+    for start, count in ((0, 2), (2, 10)):
+        for record in add_records(dataset, count, start=start):
+            for labeler in (people.labeler_a1, people.labeler_a2):
+                response_submit(record=record, user=labeler, values=full_answer(), time_spent_seconds=30)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
