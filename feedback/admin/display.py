@@ -38,18 +38,22 @@ def excerpt(text: str, width: int) -> str:
     return short
 
 
-def _as_text(value: Any) -> str:
+def field_text(value: Any) -> str:
+    """A record field's value as text: a chat as "role: content" lines."""
     if isinstance(value, str):
         return value
-    if isinstance(value, list):  # a chat: its messages' contents
-        return " ".join(str(item.get("content", "")) if isinstance(item, dict) else str(item) for item in value)
+    if isinstance(value, list):
+        return "\n".join(
+            f"{item.get('role', '')}: {item.get('content', '')}" if isinstance(item, dict) else str(item)
+            for item in value
+        )
     return "" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def record_text(fields: Mapping[str, Any], field_names: Iterable[str]) -> str:
     """A record's text: its first non-empty field, in the dataset's field order."""
     for name in field_names:
-        text = _as_text(fields.get(name))
+        text = field_text(fields.get(name))
         if text.strip():
             return text
     return ""

@@ -104,10 +104,17 @@ class GoldListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EmptyWhenNullJSONField(forms.JSONField):
+    """A JSON input that shows nothing, not "null", when there is no value."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return "" if value is None else super().prepare_value(value)
+
+
 class RecordGoldForm(forms.ModelForm):
     """Only a record's expected answers are edited here, checked as the API checks them."""
 
-    gold = forms.JSONField(
+    gold = EmptyWhenNullJSONField(
         required=False,
         label="Gold: expected answers",
         help_text='Make this a gold record: {"question name": {"value": ...}}, as a response. Empty: not gold.',
@@ -186,9 +193,16 @@ class RecordAdmin(WorkspaceScopedAdmin):
 
     @admin.display(description="fields")
     def shown_fields(self, record: Record) -> str:
+        """The record's fields in the dataset's order, by their titles (then any others)."""
+        declared = list(record.dataset.fields.all())
+        names = [field.name for field in declared]
+        shown = [
+            (field.title or field.name, record.fields[field.name]) for field in declared if field.name in record.fields
+        ]
+        shown += [(name, value) for name, value in record.fields.items() if name not in names]
         return format_html(
             '<dl class="record-fields">{}</dl>',
-            format_html_join("", "<dt>{}</dt><dd>{}</dd>", record.fields.items()),
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((title, display.field_text(v)) for title, v in shown)),
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -104,6 +104,9 @@ def test_responses_are_named_by_labeler_and_record_text_with_readable_answers(pe
     record_page = client.get(reverse("admin:feedback_record_change", args=[first.pk])).text
     assert "Response 2 &gt; Response 1 &gt; Response 3" in record_page and "3 min 10 s" in record_page
     assert "submitted response by" not in record_page and '"rank"' not in record_page
+    # Its fields by their titles, in the dataset's order; no "null" in the empty gold input.
+    assert record_page.index("<dt>Prompt</dt>") < record_page.index("<dt>Response 1</dt>")
+    assert ">null</textarea>" not in record_page
 
 
 def test_the_record_list_shows_each_record_text_cut_on_a_word(people):
