@@ -109,7 +109,7 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     actions = ["publish", "export_raw", "export_preference", "scan_for_review", "lift_gold_pauses"]
 
     class Media:
-        js = ["feedloop/job-progress.js"]
+        js = ["feedloop/job-progress.js", "feedloop/admin-settings.js"]
         css = {"all": ["feedloop/admin.css"]}
 
     @admin.display(description="quality dashboard")

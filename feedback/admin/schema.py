@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -137,12 +138,17 @@ class TypedSettingsForm(TypedItemForm):
     typed_settings = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
     use_markdown = forms.BooleanField(required=False, label="Render markdown")
 
+    # The types this form's items can have (for the page's script, `admin-settings.js`).
+    item_types: tuple[str, ...] = ()
+
     def settings_inputs(self, item_type: str) -> tuple[str, ...]:
         raise NotImplementedError
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.typed_used = False
+        by_type = {item_type: list(self.settings_inputs(item_type)) for item_type in self.item_types}
+        self.fields["typed_settings"].widget.attrs["data-settings-inputs"] = json.dumps(by_type)
         if self.instance._state.adding:
             return
         stored = self.instance.settings or {}
@@ -210,6 +216,7 @@ class TypedSettingsForm(TypedItemForm):
 
 class FieldForm(TypedSettingsForm):
     fixed_once_published = ("type", "required")
+    item_types = schema.FIELD_TYPES
 
     class Meta:
         model = Field
@@ -231,6 +238,7 @@ class FieldForm(TypedSettingsForm):
 
 class QuestionForm(TypedSettingsForm):
     fixed_once_published = ("type", "required")
+    item_types = tuple(question_rules.KINDS)
 
     options = OptionRowsField(
         required=False,
