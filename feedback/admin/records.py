@@ -25,7 +25,9 @@ from workspaces.admin import WorkspaceScopedAdmin
 TEXT_WIDTH, NAME_WIDTH, ANSWER_WIDTH = 80, 40, 80
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.StackedInline):
+    """Stacked: a table of answers was wider than a phone; the response list is the table."""
+
     extra = 0
     can_delete = False
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -306,8 +305,11 @@ class VectorSettingsForm(SchemaItemForm):
         fields = ["name", "title", "dimensions"]
 
 
-class SchemaInline(InlineModelAdmin):
-    """Fields and questions: added and deleted only while the dataset is a draft."""
+class SchemaInline(admin.StackedInline):
+    """Fields and questions: added and deleted only while the dataset is a draft.
+
+    Stacked, not tables: a table of wide settings inputs made the dataset page wider
+    than the window, from a phone up to 1280 px."""
 
     extra = 0
     grows_after_publish = False
@@ -333,9 +335,7 @@ class SchemaInline(InlineModelAdmin):
 ADVANCED = ("Advanced", {"classes": ["collapse"], "fields": ["settings"]})
 
 
-class FieldInline(SchemaInline, admin.StackedInline):  # type: ignore[misc]
-    """Stacked (not a table) so that the page fits the window, from a phone up."""
-
+class FieldInline(SchemaInline):
     model = Field
     form = FieldForm
     extra = 1
@@ -345,7 +345,7 @@ class FieldInline(SchemaInline, admin.StackedInline):  # type: ignore[misc]
     ]
 
 
-class QuestionInline(SchemaInline, admin.StackedInline):  # type: ignore[misc]
+class QuestionInline(SchemaInline):
     model = Question
     form = QuestionForm
     extra = 1
@@ -368,13 +368,13 @@ class QuestionInline(SchemaInline, admin.StackedInline):  # type: ignore[misc]
     ]
 
 
-class MetadataPropertyInline(SchemaInline, admin.TabularInline):  # type: ignore[misc]
+class MetadataPropertyInline(SchemaInline):
     model = MetadataProperty
     form = MetadataPropertyForm
     grows_after_publish = True
 
 
-class VectorSettingsInline(SchemaInline, admin.TabularInline):  # type: ignore[misc]
+class VectorSettingsInline(SchemaInline):
     model = VectorSettings
     form = VectorSettingsForm
     grows_after_publish = True

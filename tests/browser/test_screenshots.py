@@ -94,11 +94,14 @@ def admin_jobs() -> None:
 
 def admin_pages() -> list[tuple[str, str]]:
     comparison = Dataset.objects.get(name="response-comparison")
+    evaluation = Dataset.objects.get(name="internal-evaluation")
     record = Record.objects.filter(dataset=comparison).order_by("inserted_at", "id").first()
     return [
         ("admin-index", "/admin/"),
         ("admin-datasets", "/admin/feedback/dataset/"),
         ("admin-dataset", f"/admin/feedback/dataset/{comparison.pk}/change/"),
+        ("admin-dataset-evaluation", f"/admin/feedback/dataset/{evaluation.pk}/change/"),
+        ("admin-dataset-add", "/admin/feedback/dataset/add/"),
         ("admin-records", "/admin/feedback/record/"),
         ("admin-record", f"/admin/feedback/record/{record.pk}/change/"),
         ("admin-responses", "/admin/feedback/response/"),
@@ -127,11 +130,12 @@ def test_the_main_admin_pages_fit_and_can_be_saved(browser: Browser, live_server
                 page.screenshot(path=str(folder / f"{name}-{viewport}.png"), full_page=True)
             overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at {viewport} width"
-            # The settings' option rows fit their (clipped) box too.
+            # The settings' option rows and the inlines' tables fit their (clipped) boxes too.
             widest = page.evaluate(
-                "Math.max(0, ...[...document.querySelectorAll('.option-rows')].map("
-                "table => table.getBoundingClientRect().right - table.parentElement.getBoundingClientRect().right))"
+                "Math.max(0, ...[...document.querySelectorAll('.option-rows, .inline-group table')].map(table => "
+                "table.getBoundingClientRect().right"
+                " - (table.closest('.form-row') || table.closest('.inline-group')).getBoundingClientRect().right))"
             )
-            assert widest <= 1, f"{name}: option rows stick out by {widest}px at {viewport} width"
+            assert widest <= 1, f"{name}: a table sticks out of its box by {widest}px at {viewport} width"
     finally:
         context.close()
