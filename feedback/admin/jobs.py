@@ -15,7 +15,7 @@ from feedback import selectors
 from feedback.admin._common import form_error
 from feedback.errors import InvalidData
 from feedback.exports.layouts import LAYOUTS
-from feedback.models import Dataset, DatasetStatus, ExportJob, ImportJob, JobStatus
+from feedback.models import Dataset, DatasetStatus, ExportJob, ImportJob, JobStatus, MetricsJob
 from feedback.services.exports import FORMATS as EXPORT_FORMATS
 from feedback.services.exports import export_create
 from feedback.services.imports import FileTooLarge, import_create
@@ -247,3 +247,17 @@ class ImportJobAdmin(JobAdmin):
             rows,
             note,
         )
+
+
+@admin.register(MetricsJob)
+class MetricsJobAdmin(JobAdmin):
+    """The quality dashboards' computations, queued by the schedule or by a refresh on a
+    dataset's dashboard; only viewed here."""
+
+    list_display = ["title", "progress_bar", "created_by", "inserted_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["dataset", "created_by"]
+    readonly_fields = ["dataset", "status", "progress_bar", "error", "created_by", "started_at", "finished_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

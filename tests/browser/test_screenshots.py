@@ -79,9 +79,10 @@ def test_every_labeler_page_fits_and_can_be_saved(browser: Browser, live_server,
 
 def admin_jobs() -> None:
     """The demo's jobs as a team leaves them: an export done, an import that failed on
-    a bad row, an export still queued (the demo has no worker)."""
+    a bad row, an export still queued (the demo has no worker), a dashboard computed."""
     from feedback.services.exports import export_create
     from feedback.services.imports import import_create
+    from feedback.services.metrics import metrics_refresh
 
     lead = get_user_model().objects.get(username="lead")
     comparison = Dataset.objects.get(name="response-comparison")
@@ -90,6 +91,7 @@ def admin_jobs() -> None:
     export_create(dataset=evaluation, user=lead, layout="raw", queue_run=False)
     rows = b'{"prompt": "Is this fine?", "response-1": "a", "response-2": "b", "response-3": "c"}\n{"prompt": 4}\n'
     import_create(dataset=comparison, user=lead, file=BytesIO(rows), filename="new-prompts.jsonl")
+    metrics_refresh(dataset=evaluation, user=lead)
 
 
 def admin_pages() -> list[tuple[str, str]]:
@@ -107,6 +109,7 @@ def admin_pages() -> list[tuple[str, str]]:
         ("admin-responses", "/admin/feedback/response/"),
         ("admin-export-jobs", "/admin/feedback/exportjob/"),
         ("admin-import-jobs", "/admin/feedback/importjob/"),
+        ("admin-metrics-jobs", "/admin/feedback/metricsjob/"),
     ]
 
 

@@ -16,6 +16,7 @@ from feedback.admin.display import duration, excerpt
 from feedback.models import Dataset, ExportJob, Question
 from feedback.services.exports import export_create
 from feedback.services.imports import import_create
+from feedback.services.metrics import metrics_refresh
 from feedback.services.records import records_bulk_upsert
 from feedback.services.responses import response_save_draft, response_submit
 from tests.builders import add_records, comparison_dataset, full_answer, record_item
@@ -97,8 +98,10 @@ def test_responses_are_named_by_labeler_and_record_text_with_readable_answers(pe
     assert '"rank"' not in text and "&quot;value&quot;" not in text and "{&#x27;value" not in text
     # Other workspaces' responses are not listed; labelers get no admin.
     theirs = add_records(comparison_dataset(people.workspace_b, name="theirs"), 1, start=50)[0]
-    response_submit(record=theirs, user=people.labeler_b, values=full_answer())
+    their_response = response_submit(record=theirs, user=people.labeler_b, values=full_answer())
     assert "labeler-b" not in client.get(reverse("admin:feedback_response_changelist")).text
+    elsewhere = client.get(reverse("admin:feedback_response_change", args=[their_response.pk]))
+    assert elsewhere.status_code == 302 and elsewhere.url == reverse("admin:index")
     assert client_for(people.labeler_a1).get(reverse("admin:feedback_response_changelist")).status_code == 302
     # The record page shows its responses the same way.
     record_page = client.get(reverse("admin:feedback_record_change", args=[first.pk])).text
@@ -294,3 +297,19 @@ def test_the_response_list_reads_in_a_fixed_number_of_queries(people):
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_metrics_jobs_are_listed_by_their_dataset_for_its_workspace_only(people, django_capture_on_commit_callbacks):
+    mine = comparison_dataset(people.workspace_a, name="mine")
+    theirs = comparison_dataset(people.workspace_b, name="theirs")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = metrics_refresh(dataset=mine, user=people.admin_a)
+        their_job = metrics_refresh(dataset=theirs)
+    client = client_for(people.admin_a)
+    listing = client.get(reverse("admin:feedback_metricsjob_changelist")).text
+    assert "Metrics of mine" in listing and "succeeded 100%" in listing and "theirs" not in listing
+    page = client.get(reverse("admin:feedback_metricsjob_change", args=[job.pk])).text
+    assert "Metrics of mine" in page and "queued" not in page
+    assert client.get(reverse("admin:feedback_metricsjob_add")).status_code == 403
+    elsewhere = client.get(reverse("admin:feedback_metricsjob_change", args=[their_job.pk]))
+    assert elsewhere.status_code == 302 and elsewhere.url == reverse("admin:index")
