@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from feedback.admin.display import duration, excerpt
-from feedback.models import Dataset, ExportJob, Question
+from feedback.models import Dataset, ExportJob, Question, Response
 from feedback.services.exports import export_create
 from feedback.services.imports import import_create
 from feedback.services.metrics import metrics_refresh
@@ -313,3 +313,18 @@ def test_metrics_jobs_are_listed_by_their_dataset_for_its_workspace_only(people,
     assert client.get(reverse("admin:feedback_metricsjob_add")).status_code == 403
     elsewhere = client.get(reverse("admin:feedback_metricsjob_change", args=[their_job.pk]))
     assert elsewhere.status_code == 302 and elsewhere.url == reverse("admin:index")
+
+
+def test_names_cost_no_query_per_row(people, django_assert_num_queries):
+    """The admin's delete confirmation lists every related row by its name: a name never
+    loads a relation, and names it when it is loaded."""
+    dataset = comparison_dataset(people.workspace_a, name="named")
+    record = add_records(dataset, 1)[0]
+    response_submit(record=record, user=people.labeler_a1, values=full_answer())
+    export_create(dataset=dataset, user=people.admin_a, layout="raw", queue_run=False)
+    response, job = Response.objects.get(), ExportJob.objects.get()
+    with django_assert_num_queries(0):
+        assert str(response) == f"user {people.labeler_a1.pk} on record {record.pk}"
+        assert str(job) == f"Export of dataset {dataset.pk} (raw)"
+    assert str(Response.objects.select_related("user", "record").get()) == "labeler-a1 on rec-0"
+    assert str(ExportJob.objects.select_related("dataset").get()) == "Export of named (raw)"
