@@ -35,6 +35,8 @@ def excerpt(text: str, width: int) -> str:
     short = textwrap.shorten(text, width, placeholder=ELLIPSIS) if text.strip() else ""
     if short == ELLIPSIS:
         return " ".join(text.split())[: width - 1] + ELLIPSIS
+    if short.endswith(ELLIPSIS):  # "budget.…" reads as "budget…"
+        return short[: -len(ELLIPSIS)].rstrip(".,;:!?") + ELLIPSIS
     return short
 
 

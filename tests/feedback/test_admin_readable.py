@@ -36,6 +36,7 @@ def test_text_is_cut_on_a_word_with_an_ellipsis():
     assert excerpt("Short  and\n\nsweet", 20) == "Short and sweet"
     assert excerpt("Supercalifragilisticexpialidocious words", 10) == "Supercali…"
     assert excerpt("", 10) == ""
+    assert excerpt("On a moderate budget. What should I see first?", 24) == "On a moderate budget…"
 
 
 def test_jobs_are_titled_by_their_dataset_and_say_queued_only_while_queued(
