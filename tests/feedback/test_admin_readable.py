@@ -329,3 +329,15 @@ def test_names_cost_no_query_per_row(people, django_assert_num_queries):
         assert str(job) == f"Export of dataset {dataset.pk} (raw)"
     assert str(Response.objects.select_related("user", "record").get()) == "labeler-a1 on rec-0"
     assert str(ExportJob.objects.select_related("dataset").get()) == "Export of named (raw)"
+
+
+def test_the_record_list_reads_its_texts_in_a_fixed_number_of_queries(people):
+    client = client_for(people.admin_a)
+    url = reverse("admin:feedback_record_changelist")
+    counts = []
+    for n in range(2):
+        add_records(comparison_dataset(people.workspace_a, name=f"texts-{n}"), 2 + 20 * n, start=100 * n)
+        with CaptureQueriesContext(connection) as queries:
+            assert "Prompt number" in client.get(url).text
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
