@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from feedback.models import Dataset, Record, RecordLease, RecordStatus, Response, ResponseStatus
 
@@ -56,26 +56,36 @@ def _locked_if_unanswered(record_id: Any, user: Any) -> Record | None:
     return record
 
 
+# Written in SQL for the same reason as the normal pick below: it runs on every `next`.
+_HELD = """
+SELECT record_id FROM (
+    SELECT l.record_id, l.expires_at AS held_until, r.inserted_at AS since
+    FROM feedback_recordlease l JOIN feedback_record r ON r.id = l.record_id
+    WHERE r.dataset_id = %(dataset)s AND l.user_id = %(user)s AND l.expires_at > %(now)s
+      AND NOT EXISTS (
+          SELECT 1 FROM feedback_response a
+          WHERE a.record_id = l.record_id AND a.user_id = %(user)s AND a.status <> %(draft)s)
+    UNION ALL
+    SELECT d.record_id, NULL, r.inserted_at
+    FROM feedback_response d JOIN feedback_record r ON r.id = d.record_id
+    WHERE r.dataset_id = %(dataset)s AND d.user_id = %(user)s AND d.status = %(draft)s
+      AND NOT EXISTS (
+          SELECT 1 FROM feedback_recordlease s
+          WHERE s.record_id = d.record_id AND s.user_id = %(user)s AND s.skipped_at >= d.updated_at)
+) held
+ORDER BY held_until DESC NULLS LAST, since, record_id
+LIMIT %(attempts)s"""
+
+
 def held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
-    """The record `user` is working on (their live lease, else their oldest draft), locked.
-    Both kinds of candidate come in one statement: leases first, the latest expiry first,
-    then drafts by their record's age."""
-    leased = (
-        RecordLease.objects.filter(record__dataset=dataset, user=user, expires_at__gt=now)
-        .exclude(Exists(answered_by(user).filter(record=OuterRef("record"))))
-        .annotate(held_until=F("expires_at"), since=F("record__inserted_at"))
-        .values_list("record_id", "held_until", "since")
-        .order_by()
-    )
-    drafts = (
-        Response.objects.filter(record__dataset=dataset, user=user, status=ResponseStatus.DRAFT)
-        .exclude(Exists(_skipped_since_saved(user)))
-        .annotate(held_until=Value(None, output_field=DateTimeField()), since=F("record__inserted_at"))
-        .values_list("record_id", "held_until", "since")
-        .order_by()  # no default ordering inside the union (SQLite refuses it)
-    )
-    candidates = leased.union(drafts, all=True).order_by(F("held_until").desc(nulls_last=True), "since", "record_id")
-    for record_id, _, _ in candidates[:MAX_PICK_ATTEMPTS]:
+    """The record `user` is working on (their live lease, else their oldest draft that
+    they did not skip since they saved it), locked. Both kinds of candidate come in one
+    statement: leases first, the latest expiry first, then drafts by their record's age."""
+    connection = connections[Record.objects.db]
+    with connection.cursor() as cursor:
+        cursor.execute(_HELD, {**_sql_params(connection, dataset, user, now), "attempts": MAX_PICK_ATTEMPTS})
+        candidates = [record_id for (record_id,) in cursor.fetchall()]
+    for record_id in candidates:
         record = _locked_if_unanswered(record_id, user)
         if record is not None:
             return record
@@ -195,6 +205,19 @@ LIMIT 1 {{lock}}"""  # noqa: S608
 _STILL_FREE = f"SELECT {_TAKEN} < %(min)s FROM feedback_record r WHERE r.id = %(record)s AND {_UNANSWERED}"  # noqa: S608
 
 
+def _sql_params(connection: Any, dataset: Dataset, user: Any, now: Any) -> dict[str, Any]:
+    """The values the queue's SQL statements take, as this database takes them (UUIDs as
+    text and datetimes as strings on SQLite)."""
+    return {
+        "dataset": Dataset._meta.pk.get_db_prep_value(dataset.pk, connection),
+        "user": user._meta.pk.get_db_prep_value(user.pk, connection),
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "min": dataset.min_submitted,
+        "pending": RecordStatus.PENDING,
+        "draft": ResponseStatus.DRAFT,
+    }
+
+
 def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     """The oldest pending record that is not gold, `user` has not answered, with a slot
     left, locked (`SKIP LOCKED`), and the slot checked again under the lock."""
@@ -204,14 +227,7 @@ def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     def db(value: Any) -> Any:  # ids as the database takes them (UUIDs as text on SQLite)
         return pk.get_db_prep_value(value, connection)
 
-    params = {
-        "dataset": db(dataset.pk),
-        "user": user._meta.pk.get_db_prep_value(user.pk, connection),
-        "now": connection.ops.adapt_datetimefield_value(now),
-        "min": dataset.min_submitted,
-        "pending": RecordStatus.PENDING,
-        "draft": ResponseStatus.DRAFT,
-    }
+    params = _sql_params(connection, dataset, user, now)
     # SQLite (the quick try) has no row locks: one writer at a time anyway.
     lock = "FOR UPDATE OF r SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
 

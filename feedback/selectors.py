@@ -128,8 +128,14 @@ def next_pending_review(dataset: Dataset) -> Review | None:
     return Review.objects.filter(dataset=dataset, state=ReviewState.PENDING).order_by("inserted_at", "id").first()
 
 
-def responses_by_record(user: Any, dataset: Dataset, record_ids: Sequence[Any]) -> dict[Any, list[Response]]:
-    """The responses `user` may read on these records (all for managers, else their own)."""
+def responses_by_record(
+    user: Any, dataset: Dataset, record_ids: Sequence[Any], *, unanswered_by_user: bool = False
+) -> dict[Any, list[Response]]:
+    """The responses `user` may read on these records (all for managers, else their own).
+    `unanswered_by_user`: the caller knows `user` has no response on them (a record the
+    queue just handed them for the first time), so one who reads only their own needs no query."""
+    if unanswered_by_user and not access.can_see_all_responses(user, dataset):
+        return {record_id: [] for record_id in record_ids}
     responses = access.visible_responses(user, dataset, Response.objects.filter(record_id__in=record_ids))
     grouped: dict[Any, list[Response]] = {record_id: [] for record_id in record_ids}
     for response in responses.order_by("inserted_at"):

@@ -81,7 +81,13 @@ class Include:
 
 def records_out(request: Request, dataset: Dataset, records: list[Record], include: Include) -> list[dict[str, Any]]:
     ids = [record.pk for record in records]
-    responses = selectors.responses_by_record(request.user, dataset, ids) if include.responses else None
+    # A record the queue handed out fresh (`queue_next`) has no response of the caller's.
+    fresh = all(getattr(record, "unanswered_by_user", False) for record in records)
+    responses = (
+        selectors.responses_by_record(request.user, dataset, ids, unanswered_by_user=fresh)
+        if include.responses
+        else None
+    )
     suggestions = selectors.suggestions_by_record(ids) if include.suggestions else None
     metadata_keys = selectors.metadata_shown_to(request.user, dataset)
     return [

@@ -23,15 +23,15 @@ from feedback.models import Dataset, Record, RecordLease
 @transaction.atomic
 def queue_next(*, dataset: Dataset, user: Any) -> Record | None:
     """The record `user` should work on next in `dataset`, leased to them; or None (also
-    while their gold answers have them paused: `gold.is_paused`)."""
+    while their gold answers have them paused: `gold.is_paused`). A record they take for
+    the first time comes with `unanswered_by_user` true: no response of theirs to read."""
     if gold.is_paused(dataset, user):
         return None
     now = timezone.now()
-    record = (
-        distribution.held_record(dataset, user, now)
-        or distribution.free_record(dataset, user, now)
-        or distribution.skipped_draft(dataset, user)
-    )
+    record = distribution.held_record(dataset, user, now)
+    if record is None and (record := distribution.free_record(dataset, user, now)) is not None:
+        record.unanswered_by_user = True  # the free picks take only records without their response
+    record = record or distribution.skipped_draft(dataset, user)
     if record is None:
         return None
     # Taking a record again clears an earlier skip of it.

@@ -36,6 +36,24 @@ def test_next_record_hands_out_work_and_then_204(people, dataset, api_client_for
     assert client.get(url).status_code == 204
 
 
+def test_next_shows_a_held_draft_with_its_answers_and_a_manager_every_response(people, api_client_for):
+    """A fresh pick reads no responses for a labeler (they have none there); a held draft
+    comes back with the labeler's answers, and a manager's fresh pick with the others'."""
+    dataset = comparison_dataset(people.workspace_a, min_submitted=2)
+    first, _ = add_records(dataset, 2)
+    response_save_draft(record=first, user=people.labeler_a1, values={"quality": {"value": 2}})
+    response_submit(record=first, user=people.labeler_a2, values=full_answer())
+    url = f"/api/v1/me/datasets/{dataset.id}/records/next"
+
+    managed = api_client_for(people.admin_a).get(url).json()  # first: a draft holds no slot
+    held = api_client_for(people.labeler_a1).get(url).json()
+
+    assert held["id"] == str(first.pk)
+    assert [(r["status"], r["values"]["quality"]["value"]) for r in held["responses"]] == [("draft", 2)]
+    assert managed["id"] == str(first.pk)
+    assert sorted(r["status"] for r in managed["responses"]) == ["draft", "submitted"]
+
+
 def test_next_record_is_404_for_other_workspaces_and_403_for_drafts(people, dataset, api_client_for):
     assert api_client_for(people.labeler_b).get(f"/api/v1/me/datasets/{dataset.id}/records/next").status_code == 404
     draft = comparison_dataset(people.workspace_a, name="draft", publish=False)
@@ -77,9 +95,9 @@ def test_the_labeling_loop_keeps_its_query_budget(people, api_client_for, django
         add_records(dataset, size)
         url = f"/api/v1/me/datasets/{dataset.id}/records/next"
         # key; dataset with the caller's role; held leases and drafts; pick; re-count under
-        # the lock; lease upsert; the caller's response; suggestions; visible metadata
-        # (+ the transaction's savepoint and release)
-        with django_assert_num_queries(11):
+        # the lock; lease upsert; suggestions; visible metadata (+ the transaction's
+        # savepoint and release). No read of the caller's responses: a fresh pick has none.
+        with django_assert_num_queries(10):
             record_id = client.get(url).json()["id"]
         # key; record with the caller's role; the record locked (and whether any webhook
         # is on); questions; stored response; insert; end the lease; recount and status
