@@ -991,8 +991,8 @@ GUIDELINES: dict[str, str] = {
         "- Then completeness, clarity and length: follow the instructions in the conversation "
         '(a system message, "short", "formal").\n'
         "- Choose **Tie** only when neither response is better.\n"
-        "- You are not told which model wrote which response, and the order changes from one "
-        "labeler to the next: judge the text alone.\n"
+        "- You are not told which model wrote which response, and it changes from one record "
+        "to the next: judge the text alone, not its position.\n"
         "- Say in a few words what decided it, especially for a close call."
     ),
 }

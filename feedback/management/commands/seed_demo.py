@@ -261,8 +261,15 @@ class Command(BaseCommand):
                     visible_for_annotators=False,
                 )
 
+        # Which model answers as A and which as B already varies from record to record, so
+        # A stays on the left: "Response A is better" is then the left-hand choice for all.
         dataset, _ = self._dataset(
-            workspace, "pairwise-preference", build, guidelines=content.GUIDELINES["pairwise"], min_submitted=2
+            workspace,
+            "pairwise-preference",
+            build,
+            guidelines=content.GUIDELINES["pairwise"],
+            min_submitted=2,
+            shuffle_ranking_options=False,
         )
         dataset = services.dataset_update(
             dataset=dataset, leaderboard_models={"response-a": "model-a", "response-b": "model-b"}
