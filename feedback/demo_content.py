@@ -519,7 +519,7 @@ EVALUATIONS: list[dict[str, str]] = [
 # Each record: the chat so far, the two responses (Response A and Response B, written by
 # the models named in `model-a` and `model-b`), and how the demo's labelers voted ("a",
 # "b" or "tie") with, for some, why. Where the two are close the team disagrees; dev
-# clicks fast and is often off; the last records wait for the team.
+# clicks fast and is often off; two records wait for a second vote, two for a first.
 PAIRWISE: list[dict[str, Any]] = [
     {
         "prompt": [
@@ -849,7 +849,7 @@ PAIRWISE: list[dict[str, Any]] = [
         ),
         "model-a": "feedloop-chat-7b-v2",
         "model-b": "feedloop-chat-7b-v1",
-        "votes": {"ben": "a", "chloe": "a"},
+        "votes": {"ben": "a"},
     },
     {
         "prompt": [
@@ -870,7 +870,7 @@ PAIRWISE: list[dict[str, Any]] = [
         ),
         "model-a": "feedloop-chat-7b-v1",
         "model-b": "feedloop-chat-13b-v1",
-        "votes": {"ben": "b", "chloe": "b"},
+        "votes": {"chloe": "b"},
         "why": {"chloe": "A's « on vous envoie » is casual, and « vendredi » alone means on Friday."},
     },
     {
