@@ -7,6 +7,7 @@ models only describe storage: columns, constraints and the indexes the queries n
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -22,6 +23,13 @@ SCHEMA_NAME_PATTERN = r"^(?=.*[a-z0-9])[a-z0-9_-]+$"
 schema_name_validator = RegexValidator(
     SCHEMA_NAME_PATTERN, "Use lowercase letters, digits, '-' and '_' (at least one letter or digit)."
 )
+
+
+def _loaded(instance: models.Model, relation: str) -> Any:
+    """The related object when it is already loaded, else None: a name in `__str__` must
+    not cost a query per row (the admin's delete confirmation lists every related row)."""
+    field = instance._meta.get_field(relation)
+    return getattr(instance, relation) if field.is_cached(instance) else None  # type: ignore[union-attr]
 
 
 class TimestampedModel(models.Model):
@@ -328,7 +336,8 @@ class Response(TimestampedModel):
         indexes = [models.Index(fields=["record", "status"], name="response_record_status")]
 
     def __str__(self) -> str:
-        return f"{self.status} response by {self.user_id} to {self.record_id}"
+        user, record = _loaded(self, "user"), _loaded(self, "record")
+        return f"{user or f'user {self.user_id}'} on {record or f'record {self.record_id}'}"
 
 
 class ReviewReason(models.TextChoices):
@@ -533,6 +542,11 @@ class BackgroundJob(TimestampedModel):
     def is_active(self) -> bool:
         return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
+    @property
+    def _dataset_name(self) -> str:
+        dataset = _loaded(self, "dataset")
+        return dataset.name if dataset else f"dataset {self.dataset_id}"  # type: ignore[attr-defined]
+
 
 class ExportJob(BackgroundJob):
     """One export of a dataset to a training-ready file; downloads go through this row."""
@@ -552,7 +566,9 @@ class ExportJob(BackgroundJob):
         ]
 
     def __str__(self) -> str:
-        return f"{self.layout} export of {self.dataset_id} ({self.status})"
+        # No status here: the admin keeps this text in its log and messages, where a
+        # status would go stale ("queued" long after the job ran).
+        return f"Export of {self._dataset_name} ({self.layout})"
 
 
 class ImportJob(BackgroundJob):
@@ -580,7 +596,7 @@ class ImportJob(BackgroundJob):
         ]
 
     def __str__(self) -> str:
-        return f"import of {self.source_name} into {self.dataset_id} ({self.status})"
+        return f"Import of {self.source_name} into {self._dataset_name}"
 
 
 class MetricsJob(BackgroundJob):
@@ -598,7 +614,7 @@ class MetricsJob(BackgroundJob):
         ]
 
     def __str__(self) -> str:
-        return f"metrics of {self.dataset_id} ({self.status})"
+        return f"Metrics of {self._dataset_name}"
 
 
 class MetricsSnapshot(models.Model):

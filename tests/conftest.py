@@ -3,9 +3,12 @@ with its own labeler; an outsider who belongs nowhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
@@ -21,6 +24,15 @@ FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 def fast_password_hashing(settings) -> None:
     """Tests create many users; a deliberately slow hasher would dominate the suite."""
     settings.PASSWORD_HASHERS = [FAST_HASHER]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty (per-process) cache: allauth counts logins per address
+    in it (30 a minute), and a run of browser tests logs in more often than that."""
+    yield
+    if isinstance(cache, LocMemCache):
+        cache.clear()
 
 
 @dataclass

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -24,7 +24,7 @@ from feedback.admin.schema import (
     save_schema_formset,
 )
 from feedback.errors import InvalidData
-from feedback.models import Dataset, ImportJob
+from feedback.models import Dataset, RecordStatus
 from feedback.services import datasets as dataset_services
 from feedback.services.exports import export_create
 from feedback.services.gold import gold_pause_lift
@@ -101,7 +101,7 @@ class DatasetForm(forms.ModelForm):
 @admin.register(Dataset)
 class DatasetAdmin(WorkspaceScopedAdmin):
     form = DatasetForm
-    list_display = ["name", "workspace", "status", "min_submitted", "record_count", "inserted_at", "dashboard"]
+    list_display = ["name", "workspace", "status", "progress", "min_submitted", "dashboard", "inserted_at"]
     list_filter = ["status"]
     search_fields = ["name"]
     readonly_fields = ["dashboard", "status", "published_at", "last_activity_at", "jobs", "gold_checks"]
@@ -109,7 +109,8 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     actions = ["publish", "export_raw", "export_preference", "scan_for_review", "lift_gold_pauses"]
 
     class Media:
-        js = ["feedloop/job-progress.js"]
+        js = ["feedloop/job-progress.js", "feedloop/admin-settings.js"]
+        css = {"all": ["feedloop/admin.css"]}
 
     @admin.display(description="quality dashboard")
     def dashboard(self, dataset: Dataset) -> str:
@@ -122,17 +123,20 @@ class DatasetAdmin(WorkspaceScopedAdmin):
     def jobs(self, dataset: Dataset) -> str:
         if dataset.pk is None:
             return "—"
+        jobs = selectors.recent_jobs(dataset)
+        for job in jobs:
+            job.dataset = dataset  # their titles name it
         rows = format_html_join(
             "",
             '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
             (
                 (
                     reverse(f"admin:feedback_{job._meta.model_name}_change", args=[job.pk]),
-                    f"import of {job.source_name}" if isinstance(job, ImportJob) else f"{job.layout} export",
+                    str(job),
                     job_progress(job),
                     naturaltime(job.inserted_at),
                 )
-                for job in selectors.recent_jobs(dataset)
+                for job in jobs
             ),
         )
         upload = reverse("admin:feedback_importjob_add") + f"?dataset={dataset.pk}"
@@ -168,16 +172,37 @@ class DatasetAdmin(WorkspaceScopedAdmin):
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("workspace").annotate(records_total=Count("records"))
+        # The list's counts come with its rows: one query for the page, however many datasets.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("workspace")
+            .annotate(
+                records_total=Count("records"),
+                records_completed=Count("records", filter=Q(records__status=RecordStatus.COMPLETED)),
+            )
+        )
 
     def get_fields(self, request: HttpRequest, obj: Dataset | None = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
         # Grants name the workspace's annotators, so they are set once the dataset exists.
         return fields if obj is not None else [name for name in fields if name not in GRANTS]
 
-    @admin.display(description="records", ordering="records_total")
-    def record_count(self, dataset: Any) -> int:
-        return dataset.records_total
+    @admin.display(description="completed / records", ordering="records_completed")
+    def progress(self, dataset: Any) -> str:
+        done, total = dataset.records_completed, dataset.records_total
+        percent = round(100 * done / total) if total else 0
+        return format_html(
+            '<span class="dataset-progress"><progress max="{}" value="{}" aria-label="{} of {} records completed">'
+            "</progress> {} / {} ({}%)</span>",
+            total or 1,
+            done,
+            done,
+            total,
+            done,
+            total,
+            percent,
+        )
 
     def save_model(self, request: HttpRequest, obj: Dataset, form: Any, change: bool) -> None:
         options = {key: form.cleaned_data[key] for key in dataset_services.DATASET_EDITABLE if key in form.cleaned_data}

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
@@ -15,7 +16,7 @@ from feedback import selectors
 from feedback.admin._common import form_error
 from feedback.errors import InvalidData
 from feedback.exports.layouts import LAYOUTS
-from feedback.models import Dataset, DatasetStatus, ExportJob, ImportJob, JobStatus
+from feedback.models import Dataset, DatasetStatus, ExportJob, ImportJob, JobStatus, MetricsJob
 from feedback.services.exports import FORMATS as EXPORT_FORMATS
 from feedback.services.exports import export_create
 from feedback.services.imports import FileTooLarge, import_create
@@ -59,6 +60,10 @@ class JobAdmin(WorkspaceScopedAdmin):
 
     class Media:
         js = ["feedloop/job-progress.js"]
+        css = {"all": ["feedloop/admin.css"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("dataset")  # their titles name it
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:
@@ -82,8 +87,13 @@ class JobAdmin(WorkspaceScopedAdmin):
         obj.pk = form.job.pk
         obj._state.adding = False
 
-    @admin.display(description="progress")
+    @admin.display(description="job", ordering="inserted_at")
+    def title(self, job: ImportJob | ExportJob) -> str:
+        return str(job)
+
+    @admin.display(description="status and progress")
     def progress_bar(self, job: ImportJob | ExportJob) -> str:
+        # The status is shown here only: the progress label follows it live while the job runs.
         return job_progress(job)
 
     def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
@@ -122,7 +132,7 @@ class ExportJobAdmin(JobAdmin):
     """Export jobs with their progress; files download through the job's own page."""
 
     request_form = ExportRequestForm
-    list_display = ["dataset", "layout", "format", "status", "progress_bar", "rows", "created_by", "inserted_at"]
+    list_display = ["title", "progress_bar", "format", "rows", "created_by", "inserted_at"]
     list_filter = ["status", "layout"]
     list_select_related = ["dataset", "created_by"]
     readonly_fields = [
@@ -200,7 +210,7 @@ class ImportJobAdmin(JobAdmin):
 
     request_form = ImportUploadForm
 
-    list_display = ["source_name", "dataset", "status", "progress_bar", "stored", "error_count", "inserted_at"]
+    list_display = ["title", "progress_bar", "stored", "error_count", "created_by", "inserted_at"]
     list_filter = ["status", "format"]
     list_select_related = ["dataset", "created_by"]
     readonly_fields = [
@@ -241,3 +251,17 @@ class ImportJobAdmin(JobAdmin):
             rows,
             note,
         )
+
+
+@admin.register(MetricsJob)
+class MetricsJobAdmin(JobAdmin):
+    """The quality dashboards' computations, queued by the schedule or by a refresh on a
+    dataset's dashboard; only viewed here."""
+
+    list_display = ["title", "progress_bar", "created_by", "inserted_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["dataset", "created_by"]
+    readonly_fields = ["dataset", "status", "progress_bar", "error", "created_by", "started_at", "finished_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

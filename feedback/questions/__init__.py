@@ -22,7 +22,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from feedback.errors import InvalidData, Problem
-from feedback.questions.base import QuestionKind, QuestionLike, _is_number, _short, clean_review_threshold
+from feedback.questions.base import (
+    OPTION_ROWS,
+    SCALE,
+    USE_MARKDOWN,
+    QuestionKind,
+    QuestionLike,
+    _is_number,
+    _short,
+    clean_review_threshold,
+)
 from feedback.questions.label_selection import LabelSelectionKind
 from feedback.questions.multi_label_selection import MultiLabelSelectionKind
 from feedback.questions.ranking import RankingKind
@@ -34,6 +43,9 @@ from feedback.unification import DEFAULT_REVIEW_THRESHOLD, MAJORITY, Unified
 
 __all__ = [
     "KINDS",
+    "OPTION_ROWS",
+    "SCALE",
+    "USE_MARKDOWN",
     "QuestionKind",
     "QuestionLike",
     "clean_gold",

@@ -50,6 +50,8 @@ OPTION_VALUE_MAX, OPTION_TEXT_MAX, OPTION_DESCRIPTION_MAX = 200, 500, 1000
 
 # What the digit keys do on the labeler form (`static/feedloop/record.js`).
 CHOOSE, RANK = "choose", "rank"
+# The admin's typed inputs for settings (`QuestionKind.settings_inputs`).
+OPTION_ROWS, SCALE, USE_MARKDOWN = "options", "scale", "use_markdown"
 # The distribution key of records whose answers tie at the top (no unified answer).
 TIE = "(tie)"
 
@@ -229,6 +231,11 @@ class QuestionKind:
     marks_field: ClassVar[bool] = False  # settings name a text field the answer points into
     options_frozen_once_answered: ClassVar[bool] = False  # every answer covers every option
     disputes: ClassVar[bool] = False  # answers can disagree (`disagreement`; takes `review_threshold`)
+
+    # The inputs the admin edits this type's settings with, beside the JSON it keeps as a
+    # fallback (the settings are still checked by `clean_settings`): OPTION_ROWS, rows
+    # of (value, text); SCALE, a rating's lowest and highest value; USE_MARKDOWN, a checkbox.
+    settings_inputs: ClassVar[tuple[str, ...]] = ()
 
     @property
     def template(self) -> str:

@@ -11,6 +11,7 @@ from feedback.errors import InvalidData
 from feedback.questions.base import (
     CHOOSE,
     LABEL_OPTIONS,
+    OPTION_ROWS,
     FormData,
     QuestionKind,
     QuestionLike,
@@ -38,6 +39,7 @@ class LabelTally:
 
 class LabelSelectionKind(QuestionKind):
     type = "label_selection"
+    settings_inputs = (OPTION_ROWS,)
     # Nominal alpha over the label each labeler chose for a record.
     agreements = (Measure(NOMINAL, RECORD),)
     unification = LABEL_STRATEGIES

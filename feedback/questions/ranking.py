@@ -13,6 +13,7 @@ from feedback.agreement import INTERVAL, KENDALL_TAU, RECORD, RECORD_OPTION, Mea
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
     CHOOSE,
+    OPTION_ROWS,
     RANK,
     RANKING_OPTIONS,
     FormData,
@@ -66,6 +67,7 @@ class RankingTally:
 
 class RankingKind(QuestionKind):
     type = "ranking"
+    settings_inputs = (OPTION_ROWS,)
     # Interval alpha over the rank each (record, option) got; and over each record, alpha
     # under the Kendall tau distance between whole rankings.
     agreements = (Measure(INTERVAL, RECORD_OPTION), Measure(KENDALL_TAU, RECORD))

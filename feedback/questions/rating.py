@@ -13,6 +13,7 @@ from feedback.questions.base import (
     RATING_MAX_VALUE,
     RATING_MIN_VALUE,
     RATING_OPTIONS,
+    SCALE,
     FormData,
     QuestionKind,
     QuestionLike,
@@ -43,6 +44,7 @@ class RatingTally:
 
 class RatingKind(QuestionKind):
     type = "rating"
+    settings_inputs = (SCALE,)
     # Alpha over the ratings of each record: interval (the scale's steps are equal) and
     # ordinal (only their order counts, as when labelers use the scale unevenly).
     agreements = (Measure(INTERVAL, RECORD), Measure(ORDINAL, RECORD))

@@ -8,6 +8,7 @@ from typing import Any
 
 from feedback.errors import InvalidData, Problem
 from feedback.questions.base import (
+    OPTION_ROWS,
     SPAN_OPTIONS,
     FormData,
     QuestionKind,
@@ -22,6 +23,7 @@ from feedback.questions.base import (
 
 class SpanKind(QuestionKind):
     type = "span"
+    settings_inputs = (OPTION_ROWS,)
     agreements = ()  # spans would need aligning first
     unification = ()
     number_keys = ""

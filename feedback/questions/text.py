@@ -7,12 +7,13 @@ from typing import Any, ClassVar
 from django.conf import settings as django_settings
 
 from feedback.errors import InvalidData
-from feedback.questions.base import FormData, QuestionKind, QuestionLike, _bool_setting, _short
+from feedback.questions.base import USE_MARKDOWN, FormData, QuestionKind, QuestionLike, _bool_setting, _short
 from feedback.storable import text_problem, too_long
 
 
 class TextKind(QuestionKind):
     type = "text"
+    settings_inputs = (USE_MARKDOWN,)
     agreements = ()  # free text: no agreement
     unification = ()
     number_keys = ""

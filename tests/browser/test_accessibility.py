@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from feedback.models import Dataset, Record
 from tests.browser.conftest import log_in
-from tests.browser.labeler_pages import VIEWPORTS, pages
+from tests.browser.labeler_pages import VIEWPORTS, pages, review_pages
+from tests.browser.review_data import disputed_comparison
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -98,6 +99,27 @@ def test_no_serious_violation_on_any_labeler_page(browser: Browser, live_server,
     assert len(checked) > len(pages(live_server.url))
     # The pairwise choice too, answered and with its error shown.
     assert {"record-pairwise-preference", "record-pairwise-preference-with-errors"} <= set(checked)
+    assert not found, f"axe at {viewport} width:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_no_serious_violation_on_the_review_and_dashboard_pages(browser: Browser, live_server, viewport):
+    """The pages of the labeler site that the workspace admin (`lead`) works in."""
+    call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
+    shown = review_pages(disputed_comparison())
+    context = browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    found: list[str] = []
+    try:
+        log_in(page, live_server.url, "lead", PASSWORD)
+        for name, path in shown:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, (name, response and response.status)
+            if violations := axe_violations(page):
+                found.append(describe(name, violations))
+    finally:
+        context.close()
     assert not found, f"axe at {viewport} width:\n" + "\n".join(found)
 
 
