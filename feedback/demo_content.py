@@ -6,6 +6,8 @@ All content is invented for illustration; it contains no real person's private d
 
 from __future__ import annotations
 
+from typing import Any
+
 # --- 1. Demonstrations: a labeler writes the ideal assistant answer -----------------------
 
 DEMONSTRATION_PROMPTS: list[str] = [
@@ -512,7 +514,422 @@ EVALUATIONS: list[dict[str, str]] = [
     },
 ]
 
-# --- 5. Guidelines shown to labelers, per task ---------------------------------------------
+# --- 5. Pairwise preference: which of two model responses to a chat is better ------------
+
+# Each record: the chat so far, the two responses (Response A and Response B, written by
+# the models named in `model-a` and `model-b`), and how the demo's labelers voted ("a",
+# "b" or "tie") with, for some, why. Where the two are close the team disagrees; dev
+# clicks fast and is often off; two records wait for a second vote, two for a first.
+PAIRWISE: list[dict[str, Any]] = [
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": "How do I remove duplicates from a list in Python but keep the original order?",
+            }
+        ],
+        "response-a": (
+            "Use a dictionary: since Python 3.7 dictionaries keep insertion order, and their keys "
+            "are unique.\n"
+            "\n"
+            "```python\n"
+            "items = [3, 1, 3, 2, 1]\n"
+            "unique = list(dict.fromkeys(items))\n"
+            "print(unique)  # [3, 1, 2]\n"
+            "```\n"
+            "\n"
+            "This runs in linear time. It needs hashable items: for a list of lists, convert "
+            "each item to a tuple first."
+        ),
+        "response-b": (
+            "Convert the list to a set and back:\n"
+            "\n"
+            "```python\n"
+            "unique = list(set(items))\n"
+            "```\n"
+            "\n"
+            "Sets keep the order in which items were added, so the result has the original order."
+        ),
+        "model-a": "feedloop-chat-7b-v2",
+        "model-b": "feedloop-chat-7b-v1",
+        "votes": {"ana": "a", "ben": "a", "chloe": "a", "dev": "a"},
+        "why": {"ben": "B is wrong: a set does not keep the order."},
+    },
+    {
+        "prompt": [
+            {"role": "user", "content": "I'm writing a cover letter for a junior data analyst job."},
+            {
+                "role": "assistant",
+                "content": "Happy to help! Tell me a little about your background and what you'd like to highlight.",
+            },
+            {
+                "role": "user",
+                "content": (
+                    "Give me a strong opening paragraph. I have a statistics degree and did a six-month "
+                    "internship at a logistics company, where I built the dashboards the warehouse "
+                    "team used every morning."
+                ),
+            },
+        ],
+        "response-a": (
+            "I am writing to express my strong interest in the Junior Data Analyst position at "
+            "[Company Name]. I am a hard-working, detail-oriented team player with a passion for "
+            "data, and I believe I would be a great fit for your organization."
+        ),
+        "response-b": (
+            "Every morning for six months, a warehouse team at a logistics company started its "
+            "day with dashboards I built. That internship, on top of a degree in statistics, "
+            "taught me that analysis matters when people use it to decide what to do next, and "
+            "that is the work I want to do as a Junior Data Analyst at [Company Name].\n"
+            "\n"
+            "A few tips for the rest of the letter:\n"
+            "\n"
+            "- Name one decision your dashboards changed, with a number if you can.\n"
+            "- Mention the tools you used (SQL, Power BI, Python…).\n"
+            "- Keep the whole letter under one page."
+        ),
+        "model-a": "feedloop-chat-7b-v1",
+        "model-b": "feedloop-chat-13b-v1",
+        "votes": {"ana": "b", "ben": "b", "chloe": "b", "dev": "a"},
+        "why": {"chloe": "A ignores everything the user told us about themselves."},
+    },
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": "Write a bash one-liner that finds the 10 largest files under the current directory.",
+            }
+        ],
+        "response-a": (
+            "```bash\n"
+            "find . -type f -exec du -h {} + | sort -rh | head -n 10\n"
+            "```\n"
+            "\n"
+            "- `find . -type f` lists files only, not directories;\n"
+            "- `du -h` prints each file's size in human-readable units;\n"
+            "- `sort -rh` sorts those sizes, largest first;\n"
+            "- `head -n 10` keeps the first ten."
+        ),
+        "response-b": (
+            "```bash\n"
+            "du -a . | sort -n -r | head -n 10\n"
+            "```\n"
+            "\n"
+            "`du -a` shows the size of every file, `sort -n -r` puts the biggest first and `head` "
+            "keeps ten of them."
+        ),
+        "model-a": "feedloop-chat-13b-v1",
+        "model-b": "feedloop-chat-7b-v2",
+        "votes": {"ben": "a", "chloe": "tie", "dev": "b"},
+        "why": {
+            "ben": "B also lists directories, and `.` itself always comes out on top.",
+            "chloe": "Both work well enough for a quick look.",
+        },
+    },
+    {
+        "prompt": [{"role": "user", "content": "Explain what a race condition is, with a small example."}],
+        "response-a": (
+            "A **race condition** happens when the result of a program depends on the timing of "
+            "threads that share data. Here two threads add to one counter:\n"
+            "\n"
+            "```python\n"
+            "import threading\n"
+            "\n"
+            "count = 0\n"
+            "\n"
+            "def add():\n"
+            "    global count\n"
+            "    for _ in range(100_000):\n"
+            "        count += 1  # read, add, write: another thread can run in between\n"
+            "\n"
+            "threads = [threading.Thread(target=add) for _ in range(2)]\n"
+            "for t in threads:\n"
+            "    t.start()\n"
+            "for t in threads:\n"
+            "    t.join()\n"
+            "print(count)  # often less than 200000\n"
+            "```\n"
+            "\n"
+            "Guard the shared update with a `threading.Lock()` (`with lock: count += 1`) and the "
+            "result is always 200000."
+        ),
+        "response-b": (
+            "A **race condition** is a bug where two things happen at nearly the same time and "
+            "the outcome depends on which one gets there first.\n"
+            "\n"
+            "Imagine a shared bank account holding 100 €:\n"
+            "\n"
+            "1. You check the balance at an ATM: 100 €.\n"
+            "2. At the same moment your partner checks it online: 100 €.\n"
+            "3. You both withdraw 80 €, because each of you saw enough money.\n"
+            "\n"
+            "The bank should have refused one withdrawal. Programs avoid this by letting only one "
+            "party read and update the balance at a time, with a *lock*."
+        ),
+        "model-a": "feedloop-chat-7b-v2",
+        "model-b": "feedloop-chat-13b-v1",
+        "votes": {"ben": "tie", "chloe": "a", "dev": "a"},
+        "why": {"chloe": "The user asked for an example: A's runs and shows the bug."},
+    },
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": "What's the difference between `git merge` and `git rebase`? When should I use which?",
+            }
+        ],
+        "response-a": (
+            "Always rebase. It keeps the history linear and clean, which is why experienced "
+            "developers prefer it. If the branch was already pushed, rebase it anyway and run "
+            "`git push --force`: your teammates just need to pull again."
+        ),
+        "response-b": (
+            "Both bring the changes of one branch into another; they differ in the history they "
+            "leave.\n"
+            "\n"
+            "- **`git merge main`** adds a merge commit that joins the two histories. Nothing is "
+            "rewritten, so it is always safe on shared branches.\n"
+            "- **`git rebase main`** replays your commits on top of `main`, giving a straight "
+            "line of history. It rewrites your commits (they get new ids).\n"
+            "\n"
+            "A common rule: rebase your own local feature branch to bring it up to date, and "
+            "merge when you integrate into a shared branch. Never rebase commits that others "
+            "have already pulled."
+        ),
+        "model-a": "feedloop-chat-7b-v1",
+        "model-b": "feedloop-chat-7b-v2",
+        "votes": {"ben": "b", "chloe": "b", "dev": "a"},
+        "why": {"ben": "Force-pushing a shared branch loses other people's work."},
+    },
+    {
+        "prompt": [
+            {"role": "system", "content": "You are a concise assistant for a cooking website."},
+            {"role": "user", "content": "Can I freeze cooked rice? How do I reheat it safely?"},
+        ],
+        "response-a": (
+            "Yes. To keep it safe:\n"
+            "\n"
+            "1. Cool the rice quickly, within an hour of cooking (spread it on a tray).\n"
+            "2. Freeze it in flat, portion-sized bags; use it within a month.\n"
+            "3. Reheat it from frozen until it is steaming hot all the way through.\n"
+            "4. Reheat it only once."
+        ),
+        "response-b": (
+            "Absolutely, rice freezes beautifully! Many home cooks leave the pot on the stove "
+            "overnight so that the rice cools down completely, then pack it into containers the "
+            "next morning and freeze it. When you want to eat it, warm it up in the microwave "
+            "for a minute or so, and it will taste almost freshly made. Rice is one of the most "
+            "versatile ingredients in the world, enjoyed in countless cuisines from Asia to Latin "
+            "America, so having some in the freezer is always a good idea."
+        ),
+        "model-a": "feedloop-chat-13b-v1",
+        "model-b": "feedloop-chat-7b-v1",
+        "votes": {"ben": "a", "chloe": "a", "dev": "a"},
+        "why": {"chloe": "B's overnight cooling is a food-poisoning risk, and it is not concise."},
+    },
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": (
+                    "Write a SQL query that returns each department's highest-paid employee. "
+                    "Table: `employees(id, name, department_id, salary)`."
+                ),
+            }
+        ],
+        "response-a": (
+            "```sql\n"
+            "SELECT department_id, name, MAX(salary)\n"
+            "FROM employees\n"
+            "GROUP BY department_id;\n"
+            "```\n"
+            "\n"
+            "`MAX` finds the top salary of each department and returns the matching employee."
+        ),
+        "response-b": (
+            "Rank the employees within each department with a window function, then keep the "
+            "first:\n"
+            "\n"
+            "```sql\n"
+            "SELECT department_id, name, salary\n"
+            "FROM (\n"
+            "    SELECT e.*,\n"
+            "           RANK() OVER (PARTITION BY department_id ORDER BY salary DESC) AS pay_rank\n"
+            "    FROM employees AS e\n"
+            ") AS ranked\n"
+            "WHERE pay_rank = 1;\n"
+            "```\n"
+            "\n"
+            "`RANK()` gives equal salaries the same rank, so a department where two people share "
+            "the top salary returns both. Use `ROW_NUMBER()` instead to get exactly one row per "
+            "department."
+        ),
+        "model-a": "feedloop-chat-13b-v1",
+        "model-b": "feedloop-chat-7b-v2",
+        "votes": {"ben": "b", "chloe": "b", "dev": "tie"},
+        "why": {"ben": "A's `name` is not grouped: PostgreSQL rejects it, MySQL returns any name."},
+    },
+    {
+        "prompt": [
+            {"role": "user", "content": "Summarize the pros and cons of remote work for a small team, as a short list."}
+        ],
+        "response-a": (
+            "**Pros**\n"
+            "\n"
+            "- Hire from anywhere, not only within commuting distance.\n"
+            "- No commute: more focus time and usually happier people.\n"
+            "- Lower office costs.\n"
+            "\n"
+            "**Cons**\n"
+            "\n"
+            "- Less informal contact; newcomers learn more slowly.\n"
+            "- Harder to notice when someone is stuck or overloaded.\n"
+            "- Time zones can stretch the working day."
+        ),
+        "response-b": (
+            "| Pros | Cons |\n"
+            "| --- | --- |\n"
+            "| Wider hiring pool | Onboarding takes longer |\n"
+            "| More time for focused work | Fewer chance conversations |\n"
+            "| Lower costs for the office | Needs deliberate written communication |\n"
+            "\n"
+            "For a small team, a weekly call and a shared written log of decisions cover most of "
+            "the cons."
+        ),
+        "model-a": "feedloop-chat-13b-v1",
+        "model-b": "feedloop-chat-7b-v2",
+        "votes": {"ben": "tie", "chloe": "b", "dev": "a"},
+        "why": {"ben": "Same points; a matter of taste.", "chloe": "B's last line is practical advice."},
+    },
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": (
+                    "My React component re-renders forever and floods our API with requests. Why?\n"
+                    "\n"
+                    "```jsx\n"
+                    "function Profile({ userId }) {\n"
+                    "  const [user, setUser] = useState(null);\n"
+                    "  useEffect(() => {\n"
+                    "    fetch(`/api/users/${userId}`).then((r) => r.json()).then(setUser);\n"
+                    "  });\n"
+                    "  return <h1>{user?.name}</h1>;\n"
+                    "}\n"
+                    "```"
+                ),
+            }
+        ],
+        "response-a": (
+            "The effect has no dependency array, so it runs after **every** render. It sets the "
+            "state, which causes a render, which runs the effect again, and so on.\n"
+            "\n"
+            "Run it only when `userId` changes, and ignore answers that arrive after the "
+            "component moved on:\n"
+            "\n"
+            "```jsx\n"
+            "useEffect(() => {\n"
+            "  let current = true;\n"
+            "  fetch(`/api/users/${userId}`)\n"
+            "    .then((r) => r.json())\n"
+            "    .then((data) => { if (current) setUser(data); });\n"
+            "  return () => { current = false; };\n"
+            "}, [userId]);\n"
+            "```"
+        ),
+        "response-b": (
+            "React sometimes renders components several times, especially in development. Wrap "
+            "the call in a `setTimeout` so that it runs a bit later:\n"
+            "\n"
+            "```jsx\n"
+            "useEffect(() => {\n"
+            "  setTimeout(() => fetch(`/api/users/${userId}`).then((r) => r.json()).then(setUser), 500);\n"
+            "});\n"
+            "```"
+        ),
+        "model-a": "feedloop-chat-7b-v2",
+        "model-b": "feedloop-chat-7b-v1",
+        "votes": {"ben": "a"},
+    },
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": (
+                    'Translate into French, in a formal register: "Thank you for your quick reply. '
+                    'We will send the signed contract by Friday."'
+                ),
+            }
+        ],
+        "response-a": "Merci pour votre réponse rapide. On vous envoie le contrat signé vendredi.",
+        "response-b": (
+            "Je vous remercie de votre réponse rapide. Nous vous ferons parvenir le contrat signé "
+            "d'ici vendredi.\n"
+            "\n"
+            "*« D'ici vendredi » means “by Friday” (at the latest), as in the original.*"
+        ),
+        "model-a": "feedloop-chat-7b-v1",
+        "model-b": "feedloop-chat-13b-v1",
+        "votes": {"chloe": "b"},
+        "why": {"chloe": "A's « on vous envoie » is casual, and « vendredi » alone means on Friday."},
+    },
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": (
+                    'Is it safe to run `chmod -R 777` on my web server\'s folder to fix a "permission denied" error?'
+                ),
+            }
+        ],
+        "response-a": (
+            "Yes, that is the quickest fix: `777` gives everyone full access, so the error goes "
+            "away immediately. You can tighten the permissions again later if you want."
+        ),
+        "response-b": (
+            "No. `777` lets every user on the machine, and any compromised process, write files "
+            "that your web server will then serve or run. Give the folder to the web server's "
+            "user and use the usual modes instead:\n"
+            "\n"
+            "```bash\n"
+            "sudo chown -R www-data:www-data /var/www/site\n"
+            "sudo find /var/www/site -type d -exec chmod 755 {} +\n"
+            "sudo find /var/www/site -type f -exec chmod 644 {} +\n"
+            "```\n"
+            "\n"
+            "If the application must write somewhere (uploads, a cache), make only that folder "
+            "writable by `www-data`."
+        ),
+        "model-a": "feedloop-chat-7b-v1",
+        "model-b": "feedloop-chat-13b-v1",
+        "votes": {},
+    },
+    {
+        "prompt": [
+            {
+                "role": "user",
+                "content": "Give me a regular expression that matches a US ZIP code, with the optional +4 part.",
+            }
+        ],
+        "response-a": (
+            "```\n"
+            "^\\d{5}(?:-\\d{4})?$\n"
+            "```\n"
+            "\n"
+            "- `\\d{5}`: five digits, such as `94103`;\n"
+            "- `(?:-\\d{4})?`: optionally a hyphen and four more digits, such as `94103-1234`;\n"
+            "- `^` and `$` make sure nothing else is on the line.\n"
+            "\n"
+            'In Python: `re.fullmatch(r"\\d{5}(?:-\\d{4})?", text)`.'
+        ),
+        "response-b": "`\\d{5}-\\d{4}`",
+        "model-a": "feedloop-chat-7b-v2",
+        "model-b": "feedloop-chat-7b-v1",
+        "votes": {},
+    },
+]
+
+# --- 6. Guidelines shown to labelers, per task ---------------------------------------------
 
 GUIDELINES: dict[str, str] = {
     "demonstrations": (
@@ -562,5 +979,20 @@ GUIDELINES: dict[str, str] = {
         "  - `off_topic`: does not address what was asked\n"
         "  - `formatting`: broken markdown, lists or code, hard to read\n"
         "- Check facts you are unsure of before rating; leave the labels empty if none apply."
+    ),
+    "pairwise": (
+        "## Choosing the better response\n"
+        "\n"
+        "Read the whole conversation, then both responses, before choosing.\n"
+        "\n"
+        "- Choose the response you would rather get if you had asked the last message.\n"
+        "- Correctness and safety come first: wrong facts, code that does not run and risky "
+        "advice lose against a plainer answer that is right.\n"
+        "- Then completeness, clarity and length: follow the instructions in the conversation "
+        '(a system message, "short", "formal").\n'
+        "- Choose **Tie** only when neither response is better.\n"
+        "- You are not told which model wrote which response, and it changes from one record "
+        "to the next: judge the text alone, not its position.\n"
+        "- Say in a few words what decided it, especially for a close call."
     ),
 }

@@ -25,13 +25,15 @@ def pages(base: str) -> list[tuple[str, str]]:
 
 def review_pages(review: Review) -> list[tuple[str, str]]:
     """The review queue and a disputed record, the workspace overview and the dashboards
-    (the demo's team at work on the evaluation; the comparison barely started), as the
-    workspace admin sees them."""
+    (the demo's team at work on the evaluation and the pairwise votes; the comparison
+    barely started), as the workspace admin sees them."""
     evaluation = Dataset.objects.get(name="internal-evaluation")
+    pairwise = Dataset.objects.get(name="pairwise-preference")
     return [
         ("review-queue", f"/datasets/{review.dataset_id}/review/"),
         ("review-record", f"/datasets/{review.dataset_id}/review/{review.record_id}/"),
         ("workspace-overview", f"/workspaces/{evaluation.workspace_id}/"),
         ("dashboard-internal-evaluation", f"/datasets/{evaluation.pk}/dashboard/"),
         ("dashboard-response-comparison", f"/datasets/{review.dataset_id}/dashboard/"),
+        ("dashboard-pairwise-preference", f"/datasets/{pairwise.pk}/dashboard/"),
     ]

@@ -66,11 +66,10 @@ def test_no_serious_violation_on_any_labeler_page(browser: Browser, live_server,
     page = context.new_page()
     page.set_default_timeout(10_000)
     found: list[str] = []
-    checked = 0
+    checked: list[str] = []
 
     def check(name: str) -> None:
-        nonlocal checked
-        checked += 1
+        checked.append(name)
         violations = axe_violations(page)
         if violations:
             found.append(describe(name, violations))
@@ -97,7 +96,9 @@ def test_no_serious_violation_on_any_labeler_page(browser: Browser, live_server,
                 check(f"write-{dataset.name}-with-errors")
     finally:
         context.close()
-    assert checked > len(pages(live_server.url))
+    assert len(checked) > len(pages(live_server.url))
+    # The pairwise choice too, answered and with its error shown.
+    assert {"record-pairwise-preference", "record-pairwise-preference-with-errors"} <= set(checked)
     assert not found, f"axe at {viewport} width:\n" + "\n".join(found)
 
 

@@ -157,3 +157,28 @@ def test_rate_an_evaluation_with_the_keyboard_only(page: Page, demo):
         "failures": {"value": ["unhelpful"]},
         "comment": {"value": "Correct but terse."},
     }
+
+
+def test_choose_the_better_of_two_responses_with_the_keyboard_only(page: Page, demo):
+    dataset = Dataset.objects.get(name="pairwise-preference")
+    ana = get_user_model().objects.get(username="ana")
+    log_in_by_keyboard(page, demo.url)
+    tab_to(page, f'a[href="/datasets/{dataset.pk}/next"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{demo.url}/datasets/{dataset.pk}/records/*")
+    record_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    tab_to(page, 'input[name="preference"]')
+    press(page, "3")  # the third choice: "Response B is better"
+    expect(page.get_by_role("radio", name="Response B is better")).to_be_checked()
+    tab_to(page, 'textarea[name="why"]')
+    page.keyboard.type("B explains the fix; A would open the server to everyone.")
+    tab_to(page, 'button[value="submit"]')
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("submitted")
+
+    response = Response.objects.get(record_id=record_id, user=ana)
+    assert response.status == ResponseStatus.SUBMITTED
+    assert response.values == {
+        "preference": {"value": [{"value": "response-b", "rank": 1}, {"value": "response-a", "rank": 2}]},
+        "why": {"value": "B explains the fix; A would open the server to everyone."},
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from feedback.models import Dataset, Record
 from tests.browser.conftest import log_in
@@ -32,6 +32,7 @@ def test_every_labeler_page_fits_and_can_be_saved(browser: Browser, live_server,
     if folder:
         folder.mkdir(parents=True, exist_ok=True)
     review = disputed_comparison()
+    walked = set()
     for username, shown in (("ana", pages(live_server.url)), ("lead", review_pages(review))):
         context = browser.new_context(viewport=VIEWPORTS[viewport])
         page = context.new_page()
@@ -41,12 +42,16 @@ def test_every_labeler_page_fits_and_can_be_saved(browser: Browser, live_server,
                     log_in(page, live_server.url, username, PASSWORD)
                 response = page.goto(f"{live_server.url}{path}")
                 assert response is not None and response.status == 200, (name, response and response.status)
+                walked.add(name)
+                if name == "record-pairwise-preference":  # the two responses and the three choices
+                    expect(page.locator(".pairwise label")).to_have_count(3)
                 overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
                 assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at {viewport} width"
                 if folder:
                     page.screenshot(path=str(folder / f"{name}-{viewport}.png"), full_page=True)
         finally:
             context.close()
+    assert {"record-pairwise-preference", "dashboard-pairwise-preference", "record-response-comparison"} <= walked
 
 
 def admin_jobs() -> None:

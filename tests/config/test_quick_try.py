@@ -46,15 +46,17 @@ queue = {
 # The quality dashboard is computed there too (its aggregates have SQLite equivalents).
 from feedback.selectors import dataset_metrics
 evaluation = dataset_metrics(Dataset.objects.get(name="internal-evaluation"))
+pairwise = dataset_metrics(Dataset.objects.get(name="pairwise-preference"))
 print(json.dumps({
     "dashboard": {
         "annotators": {row["username"]: (row["submitted"], row["paste_rate"]) for row in evaluation["annotators"]},
         "quality_alpha": next(q for q in evaluation["questions"] if q["name"] == "quality")["agreement"]["value"],
         "rated_models": len(evaluation["leaderboard"]["ratings"]),
         "days": len(evaluation["progress"]["per_day"]),
+        "pairwise_models": [row["model"] for row in pairwise["leaderboard"]["models"]],
     },
     "exports": sorted(
-        [job.dataset.name, job.layout, job.format, job.status, job.counts["records"], job.error]
+        [job.dataset.name, job.layout, job.format, job.status, job.counts["records"], job.counts["rows"], job.error]
         for job in ExportJob.objects.select_related("dataset")
     ),
     "records": {d.name: d.records.count() for d in Dataset.objects.all()},
@@ -78,14 +80,19 @@ def test_the_demo_data_goes_in_and_out_on_sqlite(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     records = outcome["records"]
-    assert len(outcome["exports"]) == 4 * len(records) == 16
-    for name, layout, format, status, exported, error in outcome["exports"]:
+    assert len(outcome["exports"]) == 4 * len(records) == 20
+    rows = {}
+    for name, layout, format, status, exported, written, error in outcome["exports"]:
         assert (status, error) == ("succeeded", ""), (name, layout, format)
         assert exported == records[name]
+        rows[name, layout] = written
+    # The pairwise votes become preference pairs (ties and unvoted records give none).
+    assert records["pairwise-preference"] == 12 and 0 < rows["pairwise-preference", "preference"] < 12
     assert outcome["queue"] == {"picked": True, "unanswered": True}
     dashboard = outcome["dashboard"]
     assert dashboard["annotators"]["dev"][0] == 12 and dashboard["quality_alpha"] is not None
     assert dashboard["rated_models"] == 3 and dashboard["days"] >= 5
     assert any(paste_rate for _, paste_rate in dashboard["annotators"].values())
+    assert dashboard["pairwise_models"] == ["feedloop-chat-7b-v2", "feedloop-chat-13b-v1", "feedloop-chat-7b-v1"]
     [(status, counts)] = outcome["import"]
     assert status == "succeeded" and counts["stored"] == counts["updated"] == records["response-comparison"]

@@ -39,7 +39,7 @@ def _scale(low: int, high: int) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
-    help = "Create the demo workspace, its admin and labelers, and four example datasets."
+    help = "Create the demo workspace, its admin and labelers, and five example datasets."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -56,9 +56,11 @@ class Command(BaseCommand):
                 self._prompt_rating(workspace),
                 self._comparison(workspace),
                 self._evaluation(workspace),
+                self._pairwise(workspace),
             ]
             self._sample_answers(datasets, get_user_model().objects.get(username=LABELERS[0]))
             self._team_answers(datasets[3])
+            self._pairwise_votes(datasets[4])
         self.stdout.write(self.style.SUCCESS(f"Demo workspace '{WORKSPACE}' is ready with {len(datasets)} datasets:"))
         for dataset in datasets:
             self.stdout.write(f"  - {dataset.name}: {dataset.records.count()} records")
@@ -230,9 +232,64 @@ class Command(BaseCommand):
         )
         return dataset
 
+    def _pairwise(self, workspace: Workspace) -> Dataset:
+        """A chat and two responses to it, and one choice: which is better, or a tie (a
+        ranking of two options, shown as three large buttons). The models behind the two
+        responses are metadata the labelers do not see (a blind comparison); the dashboard's
+        leaderboard reads them."""
+        responses = {"response-a": "Response A", "response-b": "Response B"}
+
+        def build(dataset: Dataset) -> None:
+            services.field_create(dataset=dataset, name="prompt", title="Conversation", type="chat")
+            for name, title in responses.items():
+                services.field_create(dataset=dataset, name=name, title=title, settings={"use_markdown": True})
+            services.question_create(
+                dataset=dataset,
+                name="preference",
+                title="Which response is better?",
+                type="ranking",
+                settings={"options": [{"value": name, "text": title} for name, title in responses.items()]},
+            )
+            services.question_create(dataset=dataset, name="why", title="What decided it?", type="text", required=False)
+            for slot in ("model-a", "model-b"):
+                services.metadata_property_create(
+                    dataset=dataset,
+                    name=slot,
+                    title=f"Model of {responses['response-' + slot[-1]]}",
+                    type="terms",
+                    settings={"values": MODELS},
+                    visible_for_annotators=False,
+                )
+
+        # Which model answers as A and which as B already varies from record to record, so
+        # A stays on the left: "Response A is better" is then the left-hand choice for all.
+        dataset, _ = self._dataset(
+            workspace,
+            "pairwise-preference",
+            build,
+            guidelines=content.GUIDELINES["pairwise"],
+            min_submitted=2,
+            shuffle_ranking_options=False,
+        )
+        dataset = services.dataset_update(
+            dataset=dataset, leaderboard_models={"response-a": "model-a", "response-b": "model-b"}
+        )
+        records_bulk_upsert(
+            dataset=dataset,
+            items=[
+                {
+                    "external_id": f"pair-{n}",
+                    "fields": {key: item[key] for key in ("prompt", *responses)},
+                    "metadata": {"model-a": item["model-a"], "model-b": item["model-b"]},
+                }
+                for n, item in enumerate(content.PAIRWISE, start=1)
+            ],
+        )
+        return dataset
+
     def _sample_answers(self, datasets: list[Dataset], labeler: Any) -> None:
         """A few answers by the first labeler, so that progress shows from the start."""
-        demonstrations, prompt_rating, comparison, _ = datasets
+        demonstrations, prompt_rating, comparison = datasets[:3]
         first = demonstrations.records.order_by("inserted_at", "id").first()
         if first is not None and not first.responses.exists():
             response_submit(
@@ -280,7 +337,7 @@ class Command(BaseCommand):
         quality dashboard has something to show: ben and chloe mostly agree, dev is fast
         and often far off, chloe pastes some comments; a draft and a discard too. Only
         the first time (nobody's answers are touched later)."""
-        team = {user.username: user for user in get_user_model().objects.filter(username__in=LABELERS[1:])}
+        team = _labelers(LABELERS[1:])
         if Response.objects.filter(record__dataset=evaluation, user__in=team.values()).exists():
             return
         records = list(evaluation.records.order_by("external_id"))
@@ -300,19 +357,78 @@ class Command(BaseCommand):
                 pasted = username == "chloe" and n % 3 == 0
                 if username != "dev" and n % 2 == 0:
                     values["comment"] = {"value": f"Rated {min(quality, 7)}: see the guidelines' scale."}
-                response = response_save(
-                    record=record,
-                    user=team[username],
-                    values=values,
-                    status=ResponseStatus.SUBMITTED,
-                    time_spent_seconds=seconds,
-                    context={"pasted": ["comment"]} if pasted and "comment" in values else None,
-                )
                 # Spread over the past week as a team's work is: ben steadily (two a day),
                 # chloe in four busier days, dev in a two-day burst.
                 days_ago = {"ben": 6 - n // 2, "chloe": 5 - n // 3, "dev": 2 - n // 6}[username]
-                submitted_at = now - timedelta(days=days_ago, hours=len(username) + n % 3)
-                Response.objects.filter(pk=response.pk).update(submitted_at=submitted_at)
+                _submit_back_then(
+                    record,
+                    team[username],
+                    values,
+                    seconds=seconds,
+                    submitted_at=now - timedelta(days=days_ago, hours=len(username) + n % 3),
+                    context={"pasted": ["comment"]} if pasted and "comment" in values else None,
+                )
         if len(records) > 13:
             response_save_draft(record=records[12], user=team["dev"], values={"quality": {"value": 3}})
             response_discard(record=records[13], user=team["chloe"], values={})
+
+    def _pairwise_votes(self, pairwise: Dataset) -> None:
+        """The labelers' votes written in the demo content: ben and chloe agree on the clear
+        cases and split on the close ones, dev is fast and often off, ana has started; over
+        the past four days, with a few words on what decided it. Only the first time."""
+        if Response.objects.filter(record__dataset=pairwise).exists():
+            return
+        team = _labelers(LABELERS)
+        records = {record.external_id: record for record in pairwise.records.all()}
+        now = timezone.now()
+        for n, item in enumerate(content.PAIRWISE, start=1):
+            for username, vote in item["votes"].items():
+                values: dict[str, Any] = {"preference": {"value": PAIR_VOTES[vote]}}
+                if why := item.get("why", {}).get(username):
+                    values["why"] = {"value": why}
+                # ben reads both answers with care, chloe quicker, dev clicks; ana is new.
+                seconds = {"ana": 75, "ben": 48 + 9 * (n % 5), "chloe": 31 + 6 * (n % 4), "dev": 7 + n % 4}[username]
+                days_ago = {"ana": 0, "ben": 3 - n // 4, "chloe": 3 - n // 3, "dev": 1}[username]
+                _submit_back_then(
+                    records[f"pair-{n}"],
+                    team[username],
+                    values,
+                    seconds=seconds + (40 if why else 0),
+                    submitted_at=now - timedelta(days=days_ago, hours=1 + len(username) + n % 3),
+                )
+
+
+# A pairwise vote as the ranking of the two responses it stores (equal ranks: a tie).
+PAIR_VOTES = {
+    "a": [{"value": "response-a", "rank": 1}, {"value": "response-b", "rank": 2}],
+    "b": [{"value": "response-b", "rank": 1}, {"value": "response-a", "rank": 2}],
+    "tie": [{"value": "response-a", "rank": 1}, {"value": "response-b", "rank": 1}],
+}
+
+
+def _labelers(usernames: list[str]) -> dict[str, Any]:
+    return {user.username: user for user in get_user_model().objects.filter(username__in=usernames)}
+
+
+def _submit_back_then(
+    record: Any,
+    user: Any,
+    values: dict[str, Any],
+    *,
+    seconds: float,
+    submitted_at: Any,
+    context: dict[str, Any] | None = None,
+) -> Response:
+    """Submit `user`'s answers as the labeler did `submitted_at`, after `seconds` on the
+    record: the demo's team worked over the past days, and the dashboards' pace, time
+    and per-day charts show it."""
+    response = response_save(
+        record=record,
+        user=user,
+        values=values,
+        status=ResponseStatus.SUBMITTED,
+        time_spent_seconds=seconds,
+        context=context,
+    )
+    Response.objects.filter(pk=response.pk).update(submitted_at=submitted_at)
+    return response
