@@ -9,7 +9,7 @@ beside it in a table on the page; a chart is never the only place a number is.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -134,7 +134,10 @@ def agreement(payload: dict[str, Any]) -> Figure | None:
     return figure
 
 
-def distribution(question: dict[str, Any]) -> Figure | None:
+def distribution(question: dict[str, Any], titles: Mapping[Any, Any] | None = None) -> Figure | None:
+    """The answers to one question (stacked by rank for a ranking), each named by its
+    option's title (`titles`, by value) where it has one."""
+    titles = titles or {}
     counts = question.get("distribution")
     if not counts or not any(counts.values()):  # nothing answered yet: no empty axes
         return None
@@ -153,7 +156,7 @@ def distribution(question: dict[str, Any]) -> Figure | None:
             axes.legend(frameon=False, fontsize=8)
     else:
         axes.bar(positions, list(counts.values()), color="#74c476")
-    axes.set_xticks(positions, [str(answer) for answer in counts])
+    axes.set_xticks(positions, [str(titles.get(answer, answer)) for answer in counts])
     axes.set_ylabel("answers")
     axes.tick_params(axis="x", labelrotation=20)
     return figure
@@ -201,15 +204,16 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
 }
 
 
-def render_all(payload: dict[str, Any]) -> dict[str, str]:
+def render_all(payload: dict[str, Any], option_titles: Mapping[str, Mapping[Any, Any]] | None = None) -> dict[str, str]:
     """Every chart the payload has data for, as inline SVG by name (`distribution:<question>`
-    per question)."""
+    per question, its answers named by `option_titles[question]`)."""
+    option_titles = option_titles or {}
     rendered: dict[str, str] = {}
     with plt.rc_context(STYLE):
         for name, draw in CHARTS.items():
             if (figure := draw(payload)) is not None:
                 rendered[name] = _svg(figure)
         for question in payload["questions"]:
-            if (figure := distribution(question)) is not None:
+            if (figure := distribution(question, option_titles.get(question["name"]))) is not None:
                 rendered[f"distribution:{question['name']}"] = _svg(figure)
     return rendered

@@ -35,7 +35,7 @@ from feedback.forms import (
     values_from_post,
 )
 from feedback.models import Dataset, ImportJob, JobStatus, Record, Response, ResponseStatus, ReviewState
-from feedback.questions import kind_of
+from feedback.questions import kind_of, option_titles
 from feedback.rendering import markdown_html, plain_html, snippet
 from feedback.schema import field_chars
 from feedback.selectors import datasets_for_user
@@ -655,7 +655,7 @@ def _throughput_table(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _question_sections(dataset: Dataset, payload: dict[str, Any], charts: dict[str, str]) -> list[dict[str, Any]]:
-    titles = dict(dataset.questions.values_list("name", "title"))
+    questions = {question.name: question for question in dataset.questions.all()}
     disputed_ids = [item["record_id"] for q in payload["questions"] for item in q.get("disputed") or []]
     records = selectors.records_by_id(dataset, disputed_ids)
     sections = []
@@ -663,14 +663,19 @@ def _question_sections(dataset: Dataset, payload: dict[str, Any], charts: dict[s
         distribution = question.get("distribution") or {}
         ranked = question["type"] == "ranking"
         ranks = sorted({rank for by_rank in distribution.values() for rank in by_rank}, key=int) if ranked else []
+        known = questions.get(question["name"])
+        answer_titles = option_titles(known) if known is not None else {}
         sections.append(
             {
                 **question,
-                "title": titles.get(question["name"], question["name"]),
+                "title": known.title if known is not None else question["name"],
                 "chart": charts.get(f"distribution:{question['name']}"),
                 "ranks": ranks,
                 "distribution_rows": [
-                    {"answer": answer, "counts": [counts.get(rank, 0) for rank in ranks] if ranked else [counts]}
+                    {
+                        "answer": answer_titles.get(answer, answer),
+                        "counts": [counts.get(rank, 0) for rank in ranks] if ranked else [counts],
+                    }
                     for answer, counts in distribution.items()
                 ],
                 "disputed_rows": [

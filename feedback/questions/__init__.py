@@ -29,6 +29,7 @@ from feedback.questions.base import (
     QuestionKind,
     QuestionLike,
     _is_number,
+    _option_titles,
     _short,
     clean_review_threshold,
 )
@@ -70,6 +71,11 @@ KINDS: dict[str, QuestionKind] = {
         SpanKind(),
     )
 }
+
+
+def option_titles(question: QuestionLike) -> dict[Any, Any]:
+    """Each option's title as labelers see it (its text, else its value), by value."""
+    return _option_titles(question)
 
 
 def kind_of(question_type: str) -> QuestionKind:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from feedback import charts
 from feedback.dashboard import dashboard_compute
 from feedback.models import ACTIVE, Dataset, JobStatus, MetricsJob, MetricsSnapshot
+from feedback.questions import option_titles
 from feedback.services.jobs import job_finish, job_progress, job_running, job_send_after_commit, job_start
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ def metrics_refresh(*, dataset: Dataset, user: Any = None, queue_run: bool = Tru
     return job
 
 
+def _option_titles(dataset: Dataset) -> dict[str, dict[Any, Any]]:
+    """The charts name answers as labelers see them: each question's option titles."""
+    return {question.name: option_titles(question) for question in dataset.questions.all()}
+
+
 def metrics_run(*, job_id: Any) -> MetricsJob:
     """Run a metrics job (idempotent as every job: `job_start`); stores the snapshot."""
     job, start = job_start(model=MetricsJob, job_id=job_id)
@@ -52,7 +58,7 @@ def metrics_run(*, job_id: Any) -> MetricsJob:
             job_progress(job=job, progress=min(done / max(total, 1), 0.99), counts={"responses": done})
 
         payload = dashboard_compute(job.dataset, on_progress=progress)
-        rendered = charts.render_all(payload)
+        rendered = charts.render_all(payload, _option_titles(job.dataset))
         with transaction.atomic():
             MetricsSnapshot.objects.update_or_create(
                 dataset=job.dataset,
@@ -76,7 +82,12 @@ def metrics_compute_now(*, dataset: Dataset) -> MetricsSnapshot:
     payload = dashboard_compute(dataset)
     snapshot, _ = MetricsSnapshot.objects.update_or_create(
         dataset=dataset,
-        defaults={"payload": payload, "charts": charts.render_all(payload), "computed_at": started, "job": None},
+        defaults={
+            "payload": payload,
+            "charts": charts.render_all(payload, _option_titles(dataset)),
+            "computed_at": started,
+            "job": None,
+        },
     )
     return snapshot
 

@@ -83,6 +83,22 @@ def test_a_manager_sees_every_section_with_charts_beside_their_numbers(people):
     assert "Refresh</button>" in text and "Leaderboard" not in text
 
 
+def test_answers_are_named_as_labelers_see_them(people):
+    """The answer tables say the questions' and options' titles ("Response 1"), not their
+    internal names ("response-1"), as the record page does."""
+    dataset = answered(people, 2)
+    dataset.questions.filter(name="ranking").update(title="Rank the responses")
+    dataset.questions.filter(name="topic").update(title="What is it about?")
+
+    text = login(people.admin_a).get(dashboard_url(dataset)).text
+
+    table = text[text.index("<caption>Answers to Rank the responses") :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="row">Response 1</th>' in table and "response-1" not in table
+    topic = text[text.index("<caption>Answers to What is it about?") :]
+    assert '<th scope="row">Code</th>' in topic[: topic.index("</table>")]
+
+
 def test_the_dashboard_reads_the_cache_and_a_refresh_recomputes_it(people, django_capture_on_commit_callbacks):
     dataset = answered(people, 2)
     client = login(people.admin_a)
