@@ -109,7 +109,9 @@ def test_compared_markdown_is_rendered_and_sanitised_and_the_chat_stays_a_conver
     page = login(people.labeler_a1).get(record_url(dataset, Record.objects.get(dataset=dataset)))
     (first_title, first), *_ = columns(page.text)
     assert first_title == "Answer A"
-    assert "<ol>" in first and "<pre><code" in first and "<table>" in first and "<td>2</td>" in first
+    # Code blocks and tables scroll by keyboard too (tabindex, from feedback/rendering.py).
+    assert "<ol>" in first and '<pre tabindex="0"><code' in first and '<table tabindex="0">' in first
+    assert "<td>2</td>" in first
     assert "<script" not in page.text.split('<div class="compare')[1].split("<form")[0]
     assert not re.search(r"""href=["']?javascript:""", first)
     assert '<ol class="chat">' in page.text and "role-assistant" in page.text
