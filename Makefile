@@ -28,7 +28,8 @@ test: install services browser lint migrations-check
 	$(BIN)/pytest tests/workers
 	$(BIN)/pytest -n 2 --ignore=tests/workers
 
-## A screenshot of every labeler page, desktop and phone width, into var/screenshots/.
+## A screenshot of every labeler page, the review and dashboard pages and the main admin
+## pages, desktop and phone width, into var/screenshots/
 screenshots: install services browser
 	FEEDLOOP_SCREENSHOTS_DIR=var/screenshots $(BIN)/pytest tests/browser/test_screenshots.py -q
 	@echo "Screenshots are in var/screenshots/"

@@ -85,4 +85,4 @@ def snippet(value: Any, width: int = SNIPPET_CHARS) -> str:
     short = textwrap.shorten(text, width=width, placeholder="…")
     if short == "…":
         return text[: width - 1] + "…"
-    return short[:-1].rstrip(",;:-") + "…"
+    return short[:-1].rstrip(".,;:!?-") + "…"  # "budget.…" reads as "budget…"

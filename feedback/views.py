@@ -476,7 +476,7 @@ def review_queue(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     rows = [
         {
             "review": review,
-            "snippet": str(review.record.fields.get(first_field.name, ""))[:120] if first_field else "",
+            "snippet": snippet(review.record.fields.get(first_field.name, "")) if first_field else "",
             "disagreement": [review.disagreement.get(q.name) for q in questions],
         }
         for review in page.object_list

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.html import format_html, format_html_join
 
 from feedback import questions as question_rules
-
-ELLIPSIS = "…"
+from feedback.rendering import snippet
 
 
 def duration(seconds: float | None) -> str:
@@ -30,14 +28,9 @@ def duration(seconds: float | None) -> str:
 
 
 def excerpt(text: str, width: int) -> str:
-    """`text` on one line, cut on a word with an ellipsis to at most `width` characters
-    (a first word longer than that is cut inside it)."""
-    short = textwrap.shorten(text, width, placeholder=ELLIPSIS) if text.strip() else ""
-    if short == ELLIPSIS:
-        return " ".join(text.split())[: width - 1] + ELLIPSIS
-    if short.endswith(ELLIPSIS):  # "budget.…" reads as "budget…"
-        return short[: -len(ELLIPSIS)].rstrip(".,;:!?") + ELLIPSIS
-    return short
+    """`text` on one line, cut on a word with an ellipsis to at most `width` characters:
+    the labeler pages' rule (`rendering.snippet`)."""
+    return snippet(text, width)
 
 
 def field_text(value: Any) -> str:
