@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
 
-.PHONY: install demo test lint migrations-check services browser screenshots shell worker
+.PHONY: install demo test lint migrations-check deploy-check services browser screenshots shell worker
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ demo: install
 ## (with the browser tests in Debian's Chromium). The real-worker tests run first, in
 ## one process (they drive a Celery worker on Redis); the rest run on two parallel
 ## workers (pytest-xdist), each with its own test database.
-test: install services browser lint migrations-check
+test: install services browser lint migrations-check deploy-check
 	$(BIN)/pytest tests/workers
 	$(BIN)/pytest -n 2 --ignore=tests/workers
 
@@ -42,6 +42,13 @@ lint: install
 
 migrations-check: install
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+## Django's deployment checks under the production profile (config/production.env), with
+## a throwaway secret key and host: no warning may remain.
+deploy-check: install
+	set -a && . config/production.env && set +a && \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	DJANGO_ALLOWED_HOSTS=feedloop.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 services:
 	scripts/start-services

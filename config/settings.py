@@ -163,12 +163,15 @@ STORAGES = {
     },
 }
 
-# Security: cookies are secure and HSTS is on outside DEBUG unless said otherwise
-# (a deployment behind TLS-terminating proxies sets DJANGO_SECURE_PROXY_SSL_HEADER).
+# Security: cookies are secure outside DEBUG unless said otherwise; HTTPS redirects and
+# HSTS are switched on by the deployment (config/production.env lists the production
+# profile; a deployment behind TLS-terminating proxies sets DJANGO_SECURE_PROXY_SSL_HEADER).
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

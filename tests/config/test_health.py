@@ -76,3 +76,10 @@ def test_readyz_is_503_when_file_storage_cannot_be_written(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "storage"
     assert Client().get("/readyz").status_code == 200
     assert list((tmp_path / "storage" / "readyz").iterdir()) == []  # the probe file is removed
+
+
+def test_probes_are_not_redirected_to_https_under_the_production_profile(settings, db):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/api/v1/version").status_code == 301  # everything else goes to HTTPS
+    assert Client().get("/healthz").status_code == 200
+    assert Client().get("/readyz").status_code == 200
