@@ -135,7 +135,19 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 FEEDLOOP_SIGNUP_OPEN = env_bool("FEEDLOOP_SIGNUP_OPEN", False)
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "reset_password": "20/m/ip,5/m/key"}
+# Login throttling, by client address and by account. Behind reverse proxies the address
+# is read from X-Forwarded-For, counting FEEDLOOP_TRUSTED_PROXY_COUNT proxies from the
+# right (never trusted otherwise: anyone can send the header), or from the header a
+# trusted proxy sets (FEEDLOOP_TRUSTED_CLIENT_IP_HEADER, e.g. X-Real-IP). The per-address
+# limits are sized for an office of hundreds behind one NAT; an account gets 5 failed
+# attempts in 5 minutes, from anywhere.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("FEEDLOOP_TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("FEEDLOOP_TRUSTED_CLIENT_IP_HEADER") or None
+ACCOUNT_RATE_LIMITS = {
+    "login": "600/m/ip",
+    "login_failed": "60/m/ip,5/5m/key",
+    "reset_password": "60/m/ip,5/m/key",
+}
 
 # django-guardian: no anonymous user row; only authenticated users hold grants.
 ANONYMOUS_USER_NAME = None

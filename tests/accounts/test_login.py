@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client, override_settings
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 
 def test_failed_logins_are_rate_limited(people):
@@ -54,3 +54,40 @@ def test_a_labeler_opening_the_admin_gets_a_page_with_a_way_back_and_no_tracebac
     assert 'class="top"' in page.text and "labeler-a1" in page.text  # the site's own layout
     assert "not open to you" in page.text and 'href="/"' in page.text
     assert not [record for record in caplog.records if record.exc_info]
+
+
+def log_in(username: str, password: str, **meta: str) -> object:
+    return Client(**meta).post("/accounts/login/", {"login": username, "password": password})
+
+
+def test_an_office_behind_one_address_can_all_log_in_at_nine(db):
+    """Forty people behind one NAT sign in within the same minute (allauth's default of
+    30 logins a minute per address refused the 31st)."""
+    people = [UserFactory() for _ in range(40)]
+    answers = [log_in(person.username, PASSWORD, REMOTE_ADDR="203.0.113.7") for person in people]
+    assert [answer.status_code for answer in answers] == [302] * 40
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_limited_on_its_own(db, settings):
+    """With one trusted proxy the address is the last one it forwarded; without it the
+    header is ignored (anyone can send it) and the proxy's own address is limited."""
+
+    def failures(count: int) -> list[str]:
+        return [
+            log_in(f"nobody-{n}", "wrong", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").text
+            for n in range(count)
+        ]
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert not any("Too many failed login attempts" in page for page in failures(70))
+    caches["default"].clear()
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    pages = failures(61)
+    assert not any("Too many failed login attempts" in page for page in pages[:60])
+    assert "Too many failed login attempts" in pages[60]
+
+
+def test_an_account_is_limited_whatever_address_the_attempts_come_from(people):
+    pages = [log_in("labeler-a1", "wrong", REMOTE_ADDR=f"192.0.2.{n}").text for n in range(6)]
+    assert not any("Too many failed login attempts" in page for page in pages[:5])
+    assert "Too many failed login attempts" in pages[5]
