@@ -232,7 +232,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "feedback.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ApiKeyRateThrottle"],
 }
+# Requests per API key (per user for sessions, per address for anonymous callers), as
+# DRF writes rates: "100/second", "5000/minute"; empty for no limit.
+FEEDLOOP_API_RATE = env_str("FEEDLOOP_API_RATE", "100/second")
 
 # Feedloop's own limits.
 FEEDLOOP_BULK_MAX_RECORDS = env_int("FEEDLOOP_BULK_MAX_RECORDS", 500, minimum=1)
