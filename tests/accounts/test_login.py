@@ -91,3 +91,27 @@ def test_an_account_is_limited_whatever_address_the_attempts_come_from(people):
     pages = [log_in("labeler-a1", "wrong", REMOTE_ADDR=f"192.0.2.{n}").text for n in range(6)]
     assert not any("Too many failed login attempts" in page for page in pages[:5])
     assert "Too many failed login attempts" in pages[5]
+
+
+def test_a_password_change_ends_every_other_session_and_logout_ends_this_one(people):
+    """The laptop left logged in at the office is signed out when its owner changes the
+    password from home; the home session goes on; logging out ends a session for good."""
+    office, home = Client(), Client()
+    for client in (office, home):
+        assert client.post("/accounts/login/", {"login": "labeler-a1", "password": PASSWORD}).status_code == 302
+    assert office.get("/").status_code == home.get("/").status_code == 200
+    old_session = office.cookies["sessionid"].value
+
+    changed = home.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": "a-new-pass-phrase-7", "password2": "a-new-pass-phrase-7"},
+    )
+
+    assert changed.status_code == 302, changed.content[:500]
+    assert home.get("/").status_code == 200
+    assert office.get("/").status_code == 302  # to the login page
+    home.post("/accounts/logout/")
+    assert home.get("/").status_code == 302
+    replay = Client()
+    replay.cookies["sessionid"] = old_session
+    assert replay.get("/").status_code == 302
