@@ -89,7 +89,10 @@ def test_ping_is_for_owners_only_and_unknown_webhooks_are_404(people, api_client
         ("http://[::1]/hook", "::1"),
         ("http://[::ffff:127.0.0.1]/hook", "::ffff:7f00:1"),
         ("http://[fd00:ec2::254]/hook", "fd00:ec2::254"),
-        ("http://localhost:8000/hook", "127.0.0.1"),
+        ("http://[2002:7f00:1::]/hook", "2002:7f00:1::"),
+        ("http://224.0.0.1/hook", "224.0.0.1"),
+        ("http://0.0.0.0/hook", "0.0.0.0"),  # noqa: S104
+        ("http://localhost:8000/hook", ("127.0.0.1", "::1")),
     ],
     ids=[
         "metadata",
@@ -100,6 +103,9 @@ def test_ping_is_for_owners_only_and_unknown_webhooks_are_404(people, api_client
         "ipv6-loopback",
         "mapped",
         "aws-v6",
+        "6to4",
+        "multicast",
+        "unspecified",
         "localhost",
     ],
 )
@@ -109,7 +115,9 @@ def test_webhooks_to_private_addresses_are_refused(people, api_client_for, setti
     response = client.post("/api/v1/webhooks", {"url": url, "events": ["record.created"]}, format="json")
     assert response.status_code == 422, response.json()
     messages = json.dumps(response.json())
-    assert "private address" in messages and address in messages and "public addresses" in messages
+    addresses = address if isinstance(address, tuple) else (address,)
+    assert "private address" in messages and "public addresses" in messages
+    assert any(f"({one})" in messages for one in addresses), messages
     assert not Webhook.objects.exists()
 
 
@@ -119,6 +127,16 @@ def test_a_webhook_to_a_metadata_name_is_refused(people, api_client_for, setting
     url = "http://metadata.google.internal/computeMetadata/v1/"
     response = client.post("/api/v1/webhooks", {"url": url, "events": ["record.created"]}, format="json")
     assert response.status_code == 422 and "metadata" in json.dumps(response.json())
+    assert not Webhook.objects.exists()
+
+
+def test_a_webhook_whose_host_does_not_resolve_is_refused(people, api_client_for, settings):
+    """Fail closed: an address that cannot be checked is not accepted."""
+    settings.FEEDLOOP_OUTBOUND_ALLOW_PRIVATE = False
+    client = api_client_for(people.owner)
+    url = "https://hooks.invalid/in"  # .invalid never resolves (RFC 6761)
+    response = client.post("/api/v1/webhooks", {"url": url, "events": ["record.created"]}, format="json")
+    assert response.status_code == 422 and "could not be resolved" in json.dumps(response.json())
     assert not Webhook.objects.exists()
 
 
