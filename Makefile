@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEV := DJANGO_DEBUG=1
+# The quick try may send webhooks to receivers on this machine (the SSRF guard allows it).
+DEV := DJANGO_DEBUG=1 FEEDLOOP_OUTBOUND_ALLOW_PRIVATE=1
 
 .PHONY: install demo test lint migrations-check deploy-check services browser screenshots shell worker
 

@@ -255,6 +255,10 @@ FEEDLOOP_IMPORT_MAX_REPORTED_ERRORS = env_int("FEEDLOOP_IMPORT_MAX_REPORTED_ERRO
 # retry of a failed one (Argilla's schedule: three retries, after 10 s, 1 min and 3 min).
 FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS = env_int("FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 FEEDLOOP_WEBHOOK_RETRY_DELAYS = env_int_list("FEEDLOOP_WEBHOOK_RETRY_DELAYS", [10, 60, 180])
+# The SSRF guard (feedback.outbound): outbound requests (webhooks) may only reach public
+# addresses unless this is on. Only for the quick try and the tests, whose receivers
+# listen on 127.0.0.1; never in a deployment.
+FEEDLOOP_OUTBOUND_ALLOW_PRIVATE = env_bool("FEEDLOOP_OUTBOUND_ALLOW_PRIVATE", False)
 # Finished deliveries older than this are deleted as new ones finish (the admin's history).
 FEEDLOOP_WEBHOOK_KEEP_DAYS = env_int("FEEDLOOP_WEBHOOK_KEEP_DAYS", 30, minimum=1)
 # Background jobs (imports, exports; feedback.services.jobs). A running job writes a

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.test import override_settings
 
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
@@ -24,6 +25,15 @@ FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 def fast_password_hashing(settings) -> None:
     """Tests create many users; a deliberately slow hasher would dominate the suite."""
     settings.PASSWORD_HASHERS = [FAST_HASHER]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def outbound_to_local_receivers() -> Iterator[None]:
+    """The webhook receivers listen on 127.0.0.1, which the SSRF guard refuses in a
+    deployment; the guard's own tests turn it back off (`settings` fixture). For the
+    whole session: class-scoped fixtures create webhooks too."""
+    with override_settings(FEEDLOOP_OUTBOUND_ALLOW_PRIVATE=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

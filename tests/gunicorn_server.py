@@ -39,6 +39,8 @@ def gunicorn_url(transactional_db, settings, tmp_path) -> Iterator[str]:
         # It speaks plain HTTP on loopback: cookies marked Secure would never come back.
         "DJANGO_CSRF_COOKIE_SECURE": "0",
         "DJANGO_SESSION_COOKIE_SECURE": "0",
+        # Webhooks it sends go to receivers on 127.0.0.1.
+        "FEEDLOOP_OUTBOUND_ALLOW_PRIVATE": "1",
     }
     log = tmp_path / "gunicorn.log"
     server = subprocess.Popen(

@@ -33,6 +33,7 @@ from django.db.models import Exists, F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from feedback import outbound
 from feedback import webhooks as events
 from feedback.errors import InvalidData, Problem
 from feedback.models import WEBHOOK_EVENTS, DeliveryStatus, Webhook, WebhookDelivery
@@ -61,6 +62,10 @@ def webhook_problems(*, url: Any = None, events: Any = None, description: Any = 
             _url_validator(url)
         except ValidationError:
             problems.append(Problem(("url",), "must be an http(s) URL of at most 2000 characters"))
+        else:
+            refusal = outbound.url_refusal(url)
+            if refusal:
+                problems.append(Problem(("url",), refusal))
     if events is not None and (
         not isinstance(events, list)
         or not events
@@ -190,7 +195,9 @@ def deliveries_sweep(*, now: Any = None) -> int:
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is the endpoint's answer (a failure), not somewhere to post again."""
+    """A redirect is the endpoint's answer (a failure), not somewhere to post again.
+    Keep it so: the SSRF guard checks the webhook's own URL only, and a followed
+    redirect could lead anywhere (169.254.169.254 included) unchecked."""
 
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -202,6 +209,10 @@ _opener = urllib.request.build_opener(_NoRedirects)
 def _post(webhook: Webhook, message_id: str, body: str) -> tuple[int | None, str]:
     """Send one signed request; returns the answer's status (None when there was no
     answer) and what went wrong, if anything."""
+    # The SSRF guard again: what the host resolves to may have changed since it was saved.
+    refusal = outbound.url_refusal(webhook.url)
+    if refusal:
+        return None, f"not sent: the URL {refusal}"[:2000]
     timestamp = int(time.time())
     # The URL was checked to be http(s) when the webhook was saved.
     request = urllib.request.Request(  # noqa: S310

@@ -14,7 +14,8 @@ PROBE = (
     "import django, json; from django.conf import settings; django.setup(); "
     "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
     "'engine': settings.DATABASES['default']['ENGINE'], 'eager': settings.CELERY_TASK_ALWAYS_EAGER, "
-    "'secure_cookies': settings.SESSION_COOKIE_SECURE}))"
+    "'secure_cookies': settings.SESSION_COOKIE_SECURE, "
+    "'outbound_private': settings.FEEDLOOP_OUTBOUND_ALLOW_PRIVATE}))"
 )
 BASE_ENV = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
 
@@ -32,6 +33,7 @@ def test_defaults_are_safe():
     assert '"hosts": ["localhost", "127.0.0.1", "[::1]"]' in result.stdout
     assert '"secure_cookies": true' in result.stdout
     assert '"eager": true' in result.stdout  # no broker configured
+    assert '"outbound_private": false' in result.stdout  # the SSRF guard is on
 
 
 def test_database_url_and_broker_select_postgres_and_real_workers():
@@ -54,6 +56,7 @@ def test_database_url_and_broker_select_postgres_and_real_workers():
         ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_BULK_MAX_RECORDS": "lots"}, "is not an integer"),
         ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_BULK_MAX_RECORDS": "0"}, "below its minimum"),
         ({"DJANGO_SECRET_KEY": "k" * 50, "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_OUTBOUND_ALLOW_PRIVATE": "perhaps"}, "is not a boolean"),
     ],
 )
 def test_unsafe_or_malformed_settings_stop_the_process(env, message):

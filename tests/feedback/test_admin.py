@@ -416,6 +416,16 @@ def test_owners_manage_webhooks_in_the_admin_and_see_their_deliveries(
     assert "record.created" in page and "delivered" in page and "the endpoint answered 404" in page
 
 
+def test_the_admin_refuses_a_webhook_to_a_private_address(people, settings):
+    settings.FEEDLOOP_OUTBOUND_ALLOW_PRIVATE = False
+    refused = client_for(people.owner).post(
+        reverse("admin:feedback_webhook_add"),
+        {"url": "http://169.254.169.254/latest/meta-data/", "events": ["record.created"], "enabled": "on"},
+    )
+    assert refused.status_code == 200 and not Webhook.objects.exists()
+    assert "resolves to a private address (169.254.169.254)" in refused.text
+
+
 def test_admin_sets_the_leaderboard_models_through_the_service_rules(people):
     dataset = comparison_dataset(people.workspace_a, name="board")
     url = reverse("admin:feedback_dataset_change", args=[dataset.pk])

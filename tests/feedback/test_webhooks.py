@@ -294,3 +294,28 @@ def test_a_webhook_created_with_a_bad_enabled_flag_is_refused_and_not_stored(peo
         webhook_create(url="https://example.com/in", events=["record.created"], enabled="yes")
     assert not Webhook.objects.exists()
     assert webhook_create(url="https://example.com/in", events=["record.created"], enabled=False).enabled is False
+
+
+def test_a_webhook_that_now_resolves_to_a_private_address_is_not_called(people, receiver, committed, settings):
+    """Checked again before each request: the row was stored when the address was
+    allowed (or the name resolved elsewhere); with the guard on, nothing is sent and
+    the delivery says why."""
+    settings.FEEDLOOP_OUTBOUND_ALLOW_PRIVATE = False
+    dataset = comparison_dataset(people.workspace_a)
+    Webhook.objects.create(url=receiver.url, events=["record.created"], secret="whsec_" + "A" * 32)
+    with committed():
+        add_records(dataset, 1)
+    assert not receiver.requests
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "failed" and delivery.response_status is None
+    assert "private address (127.0.0.1)" in delivery.error and "not sent" in delivery.error
+
+
+def test_the_local_receiver_is_called_when_private_addresses_are_allowed(people, receiver, committed, settings):
+    settings.FEEDLOOP_OUTBOUND_ALLOW_PRIVATE = True
+    dataset = comparison_dataset(people.workspace_a)
+    webhook_create(url=receiver.url, events=["record.created"])
+    with committed():
+        add_records(dataset, 1)
+    assert len(receiver.requests) == 1
+    assert WebhookDelivery.objects.get().status == "delivered"

@@ -98,6 +98,8 @@ def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
             # Webhook retries after 1 s, 2 s and 1 s rather than minutes.
             "FEEDLOOP_WEBHOOK_RETRY_DELAYS": "1,2,1",
             "FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS": "2",
+            # Webhooks go to receivers on 127.0.0.1, which the SSRF guard refuses by default.
+            "FEEDLOOP_OUTBOUND_ALLOW_PRIVATE": "1",
             **extra_env,
         }
         log = tmp_path / f"{name.split('.')[0]}.log"
