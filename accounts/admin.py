@@ -53,10 +53,20 @@ class UserAdmin(DjangoUserAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     """Owners see every key (never the key itself) and can revoke them."""
 
-    list_display = ["name", "user", "workspace", "read_only", "inserted_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "user", "workspace", "read_only", "inserted_at", "last_used_at", "expires_at", "revoked_at"]
     list_filter = ["read_only"]
     search_fields = ["name", "user__username", "prefix"]
-    readonly_fields = ["user", "name", "prefix", "workspace", "read_only", "inserted_at", "last_used_at", "revoked_at"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "workspace",
+        "read_only",
+        "inserted_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     actions = ["revoke"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -53,6 +53,9 @@ class ApiKey(models.Model):
     inserted_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="After this the key no longer works (empty: never)."
+    )
 
     class Meta:
         ordering = ["-inserted_at"]

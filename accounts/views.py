@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.api_keys import ApiKeyError, api_key_create, api_key_revoke
@@ -25,6 +27,14 @@ class ApiKeyForm(forms.Form):
         queryset=None, required=False, empty_label="All my workspaces", help_text="Limit the key to one workspace."
     )
     read_only = forms.BooleanField(required=False, help_text="The key can read but not change anything.")
+    expires_in = forms.TypedChoiceField(
+        label="Expires",
+        choices=[("", "never"), (30, "in 30 days"), (90, "in 90 days"), (365, "in a year")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="After this the key no longer works.",
+    )
 
     def __init__(self, *args, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -42,6 +52,11 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 workspace=form.cleaned_data["workspace"],
                 read_only=form.cleaned_data["read_only"],
+                expires_at=(
+                    timezone.now() + timedelta(days=form.cleaned_data["expires_in"])
+                    if form.cleaned_data["expires_in"]
+                    else None
+                ),
             )
         except ApiKeyError as error:
             form.add_error(None, str(error))
@@ -51,7 +66,8 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             return redirect("account_api_keys", permanent=False)
     keys = ApiKey.objects.filter(user=request.user).select_related("workspace")
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/api_keys.html", {"form": form, "keys": keys}, status=status)
+    context = {"form": form, "keys": keys, "now": timezone.now()}
+    return render(request, "accounts/api_keys.html", context, status=status)
 
 
 @login_required

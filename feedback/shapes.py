@@ -237,6 +237,7 @@ class ApiKeyOut(serializers.Serializer):
     inserted_at = Instant()
     last_used_at = Instant(allow_null=True)
     revoked_at = Instant(allow_null=True)
+    expires_at = Instant(allow_null=True)
 
 
 class ApiKeyCreatedOut(ApiKeyOut):

@@ -177,6 +177,7 @@ class ApiKeyCreate(serializers.Serializer):
     name = Name(max_length=200)
     workspace_id = serializers.UUIDField(required=False, allow_null=True)
     read_only = serializers.BooleanField(required=False, default=False)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the key stops working.")
 
 
 class WebhookCreate(serializers.Serializer):

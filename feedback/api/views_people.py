@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services as people
-from accounts.api_keys import api_key_create, api_key_revoke
+from accounts.api_keys import ApiKeyError, api_key_create, api_key_revoke
 from accounts.models import ApiKey, User
 from feedback import shapes
 from feedback.api import docs, inputs
@@ -306,9 +306,16 @@ def me_api_keys(request: Request) -> Response:
     limit = key_workspace_id(request)
     if limit and (workspace is None or workspace.pk != limit):
         raise PermissionDenied("A key limited to a workspace can only make keys for that workspace.")
-    api_key, key = api_key_create(
-        user=request.user, name=data["name"], workspace=workspace, read_only=data.get("read_only", False)
-    )
+    try:
+        api_key, key = api_key_create(
+            user=request.user,
+            name=data["name"],
+            workspace=workspace,
+            read_only=data.get("read_only", False),
+            expires_at=data.get("expires_at"),
+        )
+    except ApiKeyError as error:
+        raise InvalidData.at((error.field,) if error.field else (), str(error)) from None
     return Response(shapes.api_key_out(api_key, key), status=status.HTTP_201_CREATED)
 
 
