@@ -47,6 +47,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import uuid
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -704,10 +705,15 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     done, answers_end = 0, 4 + len(per_question)
     # In a transaction the server-side cursor streams; in autocommit Django declares it
     # WITH HOLD, which PostgreSQL materialises whole before the first row.
+    # User ids cast to text read as str(UUID) on PostgreSQL but as 32 bare hex digits on
+    # SQLite; everything else here (labeler rows, gold) uses str(UUID).
+    canonical_ids = not _postgresql()
     with nullcontext() if connection.in_atomic_block else transaction.atomic():
         for row in rows.iterator(chunk_size=METRICS_CHUNK):
             record_id, record_status, users, times = row[:4]
             users = users.split(SEPARATOR)
+            if canonical_ids:
+                users = [str(uuid.UUID(user)) for user in users]
             completed_on = None
             if record_status == RecordStatus.COMPLETED and times:
                 times = sorted(times.split(SEPARATOR))

@@ -50,6 +50,7 @@ pairwise = dataset_metrics(Dataset.objects.get(name="pairwise-preference"))
 print(json.dumps({
     "dashboard": {
         "annotators": {row["username"]: (row["submitted"], row["paste_rate"]) for row in evaluation["annotators"]},
+        "labeler_agreement": {row["username"]: len(row["agreement"]) for row in evaluation["annotators"]},
         "quality_alpha": next(q for q in evaluation["questions"] if q["name"] == "quality")["agreement"]["value"],
         "rated_models": len(evaluation["leaderboard"]["ratings"]),
         "days": len(evaluation["progress"]["per_day"]),
@@ -91,6 +92,8 @@ def test_the_demo_data_goes_in_and_out_on_sqlite(tmp_path):
     assert outcome["queue"] == {"picked": True, "unanswered": True}
     dashboard = outcome["dashboard"]
     assert dashboard["annotators"]["dev"][0] == 12 and dashboard["quality_alpha"] is not None
+    # Each labeler's agreement with the others (it was empty on SQLite: ids in two forms).
+    assert all(dashboard["labeler_agreement"].values()), dashboard["labeler_agreement"]
     assert dashboard["rated_models"] == 3 and dashboard["days"] >= 5
     assert any(paste_rate for _, paste_rate in dashboard["annotators"].values())
     assert dashboard["pairwise_models"] == ["feedloop-chat-7b-v2", "feedloop-chat-13b-v1", "feedloop-chat-7b-v1"]
