@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 STYLE = {
     "svg.fonttype": "path",
@@ -42,6 +43,11 @@ def _svg(figure: Figure) -> str:
     return text[text.index("<svg") :]  # the element alone, to sit inline in the page
 
 
+def _counts_axis(axes: Any) -> None:
+    """A y-axis of counts ticks whole numbers only (never 12.5 responses)."""
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _days_axis(axes: Any, days: list[date]) -> None:
     """An x axis of whole days with a margin of one on each side: a day's bar never
     fills the plot and one day alone is not spread over hours or years."""
@@ -60,6 +66,7 @@ def progress(payload: dict[str, Any]) -> Figure | None:
     axes.bar(x, [day["submitted"] for day in days], color="#9ecae1", label="responses submitted")
     axes.plot(x, [day["completed"] for day in days], color="#08519c", marker="o", label="records completed")
     axes.set_ylabel("per day")
+    _counts_axis(axes)
     _days_axis(axes, x)
     # Above the plot, never over the bars.
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
@@ -81,6 +88,7 @@ def throughput(payload: dict[str, Any]) -> Figure | None:
             label=labeler["username"],
         )
     axes.set_ylabel("submitted per day")
+    _counts_axis(axes)
     _days_axis(axes, [date.fromisoformat(d["day"]) for labeler in labelers for d in labeler["submitted_per_day"]])
     axes.set_ylim(bottom=0)
     axes.yaxis.get_major_locator().set_params(integer=True)  # counts: whole numbers on the axis
@@ -103,6 +111,7 @@ def seconds(payload: dict[str, Any]) -> Figure | None:
     axes.set_xticks(range(len(bins)), names, rotation=30)
     axes.set_xlabel("seconds per record")
     axes.set_ylabel("responses")
+    _counts_axis(axes)
     axes.legend(frameon=False, fontsize=8)
     return figure
 
@@ -158,6 +167,7 @@ def distribution(question: dict[str, Any], titles: Mapping[Any, Any] | None = No
         axes.bar(positions, list(counts.values()), color="#74c476")
     axes.set_xticks(positions, [str(titles.get(answer, answer)) for answer in counts])
     axes.set_ylabel("answers")
+    _counts_axis(axes)
     axes.tick_params(axis="x", labelrotation=20)
     return figure
 

@@ -47,3 +47,16 @@ def test_a_single_day_is_drawn_as_days_not_hours_or_years():
         ticks = {mdates.num2date(tick).date() for tick in axes.get_xticks()}
         assert ticks == {date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 5)}, draw.__name__
         plt.close(figure)
+
+
+def test_count_axes_tick_whole_numbers_only():
+    """Small counts (here at most 3) would be ticked 0, 0.5, 1, 1.5… by default."""
+    payload = {
+        "progress": {"per_day": [{"day": "2026-03-04", "submitted": 3, "completed": 1}]},
+        "annotators": [{"username": "ana", "submitted_per_day": [{"day": "2026-03-04", "count": 3}]}],
+    }
+    question = {"name": "quality", "type": "rating", "distribution": {"1": 1, "2": 3}}
+    for figure in (charts.progress(payload), charts.throughput(payload), charts.distribution(question)):
+        ticks = figure.axes[0].get_yticks()
+        assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks), ticks
+        plt.close(figure)
