@@ -31,6 +31,11 @@
       return;
     }
     if (typing(document.activeElement)) { return; }
+    if (event.key === "s" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      click("skip");
+      return;
+    }
     if (event.key === "?" && help) {
       event.preventDefault();
       help.hidden = !help.hidden;

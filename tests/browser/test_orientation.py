@@ -112,3 +112,15 @@ def test_a_folded_panel_stays_folded_on_the_next_record(page: Page, live_server,
     page.locator("aside.guidelines-panel summary").click()  # opened again, it stays open
     page.reload()
     expect(page.locator("aside.guidelines-panel strong", has_text="helpfulness")).to_be_visible()
+
+
+def test_the_s_key_skips_unless_one_is_typing(page: Page, live_server, rated):
+    start(page, live_server.url, rated)
+    first, second = Record.objects.filter(dataset=rated).order_by("inserted_at", "id")
+    expect(page).to_have_url(re.compile(f"/records/{first.pk}$"))
+    page.locator('textarea[name="comment"]').press_sequentially("s is a letter")  # typed, not a shortcut
+    expect(page).to_have_url(re.compile(f"/records/{first.pk}$"))
+    page.locator("h1").first.click()  # out of the text box
+    page.keyboard.press("s")
+    expect(page).to_have_url(re.compile(f"/records/{second.pk}$"))
+    assert not Response.objects.exists()
