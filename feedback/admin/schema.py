@@ -141,7 +141,7 @@ class TypedSettingsForm(TypedItemForm):
     item_types: tuple[str, ...] = ()
 
     def settings_inputs(self, item_type: str) -> tuple[str, ...]:
-        raise NotImplementedError
+        raise NotImplementedError  # the field and question forms below each override it
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
