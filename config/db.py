@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 @contextmanager
@@ -19,3 +23,38 @@ def unique_name(what: str, *, error: Callable[[str], Exception]) -> Iterator[Non
             yield
     except IntegrityError:
         raise error(f"{what} already exists") from None
+
+
+class Columns(Generic[M]):
+    """A model's columns for a statement written in SQL, and its rows read back as model
+    instances, converted as the ORM converts them (JSON, and UUIDs and dates on SQLite).
+
+    For the few statements on hot paths (every labeling request) where building the
+    query with the ORM costs more CPU than running it: the SQL is written once, and one
+    row can carry several models side by side (`SELECT {key.select}, {user.select} …`,
+    then `key.read(row)` and `user.read(row, len(key))`)."""
+
+    def __init__(self, model: type[M], alias: str) -> None:
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.select = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
+        self._cols = [field.get_col(alias) for field in self.fields]
+        self._converters: dict[str, list[tuple[Any, list[Any]]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def read(self, connection: Any, row: Sequence[Any], start: int = 0) -> M:
+        """The instance in `row`'s columns from `start` on."""
+        converters = self._converters.get(connection.alias)
+        if converters is None:
+            converters = self._converters[connection.alias] = [
+                (col, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)])
+                for col in self._cols
+            ]
+        values = []
+        for value, (col, convert) in zip(row[start : start + len(self.fields)], converters, strict=True):
+            for converter in convert:
+                value = converter(value, col, connection)
+            values.append(value)
+        return self.model.from_db(connection.alias, [field.attname for field in self.fields], values)

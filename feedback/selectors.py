@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
+from config.db import Columns
 from feedback import gold
 from feedback.dashboard import ProgressCallback, dashboard_compute
 from feedback.leaderboard import Leaderboard, plan_for
@@ -155,10 +156,25 @@ def metadata_shown_to(user: Any, dataset: Dataset) -> frozenset[str] | None:
     return frozenset(visible_metadata_properties(user, dataset).values_list("name", flat=True))
 
 
+_SUGGESTION = Columns(Suggestion, "s")
+# Every record shown reads its suggestions, the labeling loop's `next` too: in SQL (see `Columns`).
+_SUGGESTIONS = "SELECT {suggestion} FROM feedback_suggestion s WHERE s.record_id IN ({records}) ORDER BY s.inserted_at"
+
+
 def suggestions_by_record(record_ids: Sequence[Any]) -> dict[Any, list[Suggestion]]:
     grouped: dict[Any, list[Suggestion]] = {record_id: [] for record_id in record_ids}
-    for suggestion in Suggestion.objects.filter(record_id__in=record_ids).order_by("inserted_at"):
-        grouped[suggestion.record_id].append(suggestion)
+    if not grouped:
+        return grouped
+    connection = connections[Suggestion.objects.db]
+    record = Suggestion._meta.get_field("record")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SUGGESTIONS.format(suggestion=_SUGGESTION.select, records=", ".join(["%s"] * len(grouped))),
+            [record.get_db_prep_value(pk, connection) for pk in grouped],
+        )
+        for row in cursor.fetchall():
+            suggestion = _SUGGESTION.read(connection, row)
+            grouped[suggestion.record_id].append(suggestion)
     return grouped
 
 

@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connections
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
@@ -46,6 +47,10 @@ class DatasetLike(Protocol):
     workspace_id: UUID
     status: str
     annotators_restricted: bool
+
+
+def _connection() -> Any:
+    return connections[Membership.objects.db]
 
 
 def _active(user: UserLike | None) -> bool:
@@ -115,6 +120,19 @@ def visible_workspaces(user: UserLike | None) -> QuerySet[Workspace]:
     if not _active(user):
         return Workspace.objects.none()
     return Workspace.objects.filter(id__in=_workspace_ids(user))  # type: ignore[arg-type]
+
+
+def visible_workspace_sql(user: UserLike | None, workspace_column: str) -> tuple[str, str, list[Any]] | None:
+    """`visible_workspaces` for a statement written in SQL: a LEFT JOIN of the caller's
+    membership in the workspace `workspace_column` names (its role as `caller_role`) and
+    the condition that the row is in a visible workspace, with their parameters in that
+    order; None when the user sees no workspace at all."""
+    if not _active(user):
+        return None
+    membership = Membership._meta
+    join = f"LEFT JOIN {membership.db_table} caller ON caller.workspace_id = {workspace_column} AND caller.user_id = %s"
+    condition = "TRUE" if is_owner(user) else "caller.id IS NOT NULL"
+    return join, condition, [membership.get_field("user").get_db_prep_value(user.pk, _connection())]
 
 
 def managed_workspaces(user: UserLike | None) -> QuerySet[Workspace]:

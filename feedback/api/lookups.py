@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
 from accounts.models import ApiKey
+from config.db import Columns
 from feedback.errors import InvalidData
 from feedback.models import (
     Dataset,
@@ -74,30 +76,83 @@ def get_managed_workspace(request: Request, workspace_id: Any) -> Workspace:
     return workspace
 
 
-def _one_visible(request: Request, objects: QuerySet[Any], dataset_path: str = "") -> Any:
-    """The first of `objects` whose dataset (at `dataset_path`, or the object itself) the
-    caller may see, else None. One query: the rows in the caller's workspaces (narrowed to
-    the key's) with the caller's role there, which the request's later checks reuse
-    (`access.role_remembered`); the finer rule is `access.can_see_dataset`'s, on the row
-    read (no django-guardian query unless the dataset is restricted)."""
-    workspace_ref = f"{dataset_path}__workspace_id" if dataset_path else "workspace_id"
-    obj = (
-        objects.filter(**{f"{workspace_ref}__in": workspaces_for(request).values("pk")})
-        .annotate(caller_role=access.caller_role(request.user, workspace_ref))
-        .first()
-    )
-    if obj is None:
+# Only the models' own table and column names go into the text; values are parameters.
+_VISIBLE = (
+    "SELECT {select}, caller.role FROM {table} t0 {joins} {{join}} WHERE t0.id = %s AND {{condition}} {{key}} LIMIT 1"
+)
+
+
+class _Visible:
+    """The statement behind `_one_visible` for one model and path to its dataset, written
+    once: `model`'s row by id with each object on the path joined (`Columns`), and the
+    caller's role in the dataset's workspace. It runs on every request that names an
+    object, the labeling loop's included, so it is SQL rather than an ORM query built per
+    request (which cost more CPU than the rest of the lookup)."""
+
+    def __init__(self, model: type[Model], path: tuple[str, ...]) -> None:
+        self.columns = [Columns(model, "t0")]
+        self.path = path
+        joins, current = [], model
+        for n, name in enumerate(path, start=1):
+            link = current._meta.get_field(name)
+            current = link.related_model
+            joined = f"t{n}.{current._meta.pk.column} = t{n - 1}.{link.column}"
+            joins.append(f"JOIN {current._meta.db_table} t{n} ON {joined}")
+            self.columns.append(Columns(current, f"t{n}"))
+        self.workspace_column = f"t{len(path)}.workspace_id"
+        self.sql = _VISIBLE.format(
+            select=", ".join(c.select for c in self.columns), table=model._meta.db_table, joins=" ".join(joins)
+        )
+        self.pk = model._meta.pk
+
+    def first(self, request: Request, object_id: UUID) -> Any:
+        visible = access.visible_workspace_sql(request.user, self.workspace_column)
+        if visible is None:
+            return None
+        join, condition, params = visible
+        connection = connections[self.columns[0].model.objects.db]
+        params = [*params, self.pk.get_db_prep_value(object_id, connection)]
+        key = ""
+        if limit := key_workspace_id(request):
+            key = f"AND {self.workspace_column} = %s"
+            params.append(Workspace._meta.pk.get_db_prep_value(limit, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql.format(join=join, condition=condition, key=key), params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        objects, start = [], 0
+        for columns in self.columns:
+            objects.append(columns.read(connection, row, start))
+            start += len(columns)
+        for child, name, parent in zip(objects[:-1], self.path, objects[1:], strict=True):
+            setattr(child, name, parent)
+        return objects[0], objects[-1], row[-1]
+
+
+_statements: dict[tuple[type[Model], tuple[str, ...]], _Visible] = {}
+
+
+def _one_visible(request: Request, model: type[Model], object_id: UUID, *path: str) -> Any:
+    """The `model` object with `object_id` if the caller may see its dataset (at `path`,
+    or the object itself), else None. One query: the row in the caller's workspaces
+    (narrowed to the key's) with the objects on the path and the caller's role there,
+    which the request's later checks reuse (`access.role_remembered`); the finer rule is
+    `access.can_see_dataset`'s, on the row read (no django-guardian query unless the
+    dataset is restricted)."""
+    statement = _statements.get((model, path))
+    if statement is None:
+        statement = _statements[(model, path)] = _Visible(model, path)
+    found = statement.first(request, object_id)
+    if found is None:
         return None
-    dataset = obj
-    for name in filter(None, dataset_path.split("__")):
-        dataset = getattr(dataset, name)
-    access.role_remembered(request.user, dataset.workspace_id, obj.caller_role)
+    obj, dataset, role = found
+    access.role_remembered(request.user, dataset.workspace_id, role)
     return obj if access.can_see_dataset(request.user, dataset) else None
 
 
 def get_dataset(request: Request, dataset_id: Any, *, manage: bool = False) -> Dataset:
-    datasets = Dataset.objects.select_related("workspace").filter(pk=parse_uuid(dataset_id, "dataset_id"))
-    dataset = _one_visible(request, datasets)
+    dataset = _one_visible(request, Dataset, parse_uuid(dataset_id, "dataset_id"))
     if dataset is None:
         raise Http404
     if manage:
@@ -111,7 +166,7 @@ def require_manager(request: Request, dataset: Dataset) -> None:
 
 
 def _dataset_child(request: Request, model: Any, object_id: Any, *, manage: bool) -> Any:
-    obj = _one_visible(request, model.objects.select_related("dataset").filter(pk=parse_uuid(object_id)), "dataset")
+    obj = _one_visible(request, model, parse_uuid(object_id), "dataset")
     if obj is None:
         raise Http404
     if manage:
@@ -141,8 +196,7 @@ def get_record(request: Request, record_id: Any, *, manage: bool = False) -> Rec
 
 def _record_child(request: Request, model: Any, object_id: Any) -> Any:
     """A response or suggestion of a record in a dataset the caller sees, else 404."""
-    objects = model.objects.select_related("record__dataset").filter(pk=parse_uuid(object_id))
-    obj = _one_visible(request, objects, "record__dataset")
+    obj = _one_visible(request, model, parse_uuid(object_id), "record", "dataset")
     if obj is None:
         raise Http404
     return obj

@@ -4,7 +4,8 @@ When something happens, the service that did it calls `webhook_notify` inside it
 transaction: one `WebhookDelivery` row per listening webhook and object, holding the
 event's body as it will be sent (`feedback.webhooks`), is stored with the change itself
 and queued once it commits. An event nobody listens to costs one query and builds
-nothing; none at all where the write's own read asked `webhooks_enabled` and none is.
+nothing; none at all where the write's own read selected `ANY_WEBHOOK_ENABLED` and
+none is.
 The task `deliver_webhook` makes the attempts (`webhook_deliver`): a 2xx answer
 delivers; anything else (another status, a redirect, a timeout, a refused connection)
 is retried after each of FEEDLOOP_WEBHOOK_RETRY_DELAYS, then the delivery is failed.
@@ -29,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Exists, F
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -134,10 +135,9 @@ def webhook_listeners() -> Listeners:
     return listeners
 
 
-def webhooks_enabled() -> Exists:
-    """SQL expression: whether any webhook is enabled. Annotate a read the write does
-    anyway with it, and skip `webhook_listeners` (and its query) when none is."""
-    return Exists(Webhook.objects.filter(enabled=True))
+# SQL expression: whether any webhook is enabled. A write selects it along with a row it
+# reads anyway, and skips `webhook_listeners` (and its query) when none is.
+ANY_WEBHOOK_ENABLED = f"EXISTS (SELECT 1 FROM {Webhook._meta.db_table} w WHERE w.enabled)"  # noqa: S608
 
 
 def webhook_notify(
