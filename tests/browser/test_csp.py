@@ -11,9 +11,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, watch_csp
 from tests.browser.labeler_pages import (
     SIGNED_IN_ACCOUNT_PAGES,
     SIGNED_OUT_ACCOUNT_PAGES,
@@ -45,18 +45,18 @@ class Violations:
 
     def __init__(self, page: Page) -> None:
         self.page = page
-        self.found: list[str] = []
+        self.events: list[str] = []
+        self.console = watch_csp(page)
         self.visited: list[str] = []
         page.add_init_script(LISTEN)
-        page.on("console", self._console)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and "Content Security Policy" in message.text:
-            self.found.append(f"{self.page.url}: console: {message.text}")
 
     def check(self, name: str) -> None:
         self.visited.append(name)
-        self.found += [f"{name}: {violation}" for violation in self.page.evaluate(VIOLATIONS)]
+        self.events += [f"{name}: {violation}" for violation in self.page.evaluate(VIOLATIONS)]
+
+    @property
+    def found(self) -> list[str]:
+        return self.events + self.console
 
     def visit(self, base: str, name: str, path: str) -> None:
         response = self.page.goto(f"{base}{path}")
