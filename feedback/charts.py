@@ -1,13 +1,15 @@
 """The dashboard's charts, drawn by matplotlib (Agg, SVG) from a computed payload.
 
 Rendered once per computation and stored with it (`MetricsSnapshot.charts`), so pages
-only read them. Text is drawn as paths (`svg.fonttype = "path"`): names from labelers
-and record metadata can never become markup in the page. Every chart's numbers stand
-beside it in a table on the page; a chart is never the only place a number is.
+only read them and show each as an image (`image_source`). Text is drawn as paths
+(`svg.fonttype = "path"`): names from labelers and record metadata never become markup.
+Every chart's numbers stand beside it in a table on the page; a chart is never the only
+place a number is.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
@@ -40,7 +42,14 @@ def _svg(figure: Figure) -> str:
     figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
-    return text[text.index("<svg") :]  # the element alone, to sit inline in the page
+    return text[text.index("<svg") :]  # the element alone, without the XML prolog
+
+
+def image_source(svg: str) -> str:
+    """A stored chart as the `src` of an <img>: an SVG image is a document of its own, so
+    matplotlib's <style> element and style attributes stay outside the page's
+    Content-Security-Policy, which allows no inline style."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
 def _counts_axis(axes: Any) -> None:
@@ -215,7 +224,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
 
 
 def render_all(payload: dict[str, Any], option_titles: Mapping[str, Mapping[Any, Any]] | None = None) -> dict[str, str]:
-    """Every chart the payload has data for, as inline SVG by name (`distribution:<question>`
+    """Every chart the payload has data for, as SVG by name (`distribution:<question>`
     per question, its answers named by `option_titles[question]`)."""
     option_titles = option_titles or {}
     rendered: dict[str, str] = {}

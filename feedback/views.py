@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import selectors
+from feedback.charts import image_source as chart_image_source
 from feedback.errors import Conflict, InvalidData, Problem, StaleResponse
 from feedback.forms import (
     ACTIONS,
@@ -696,7 +697,8 @@ def dataset_dashboard(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
     chart beside a table of its numbers, the freshness, and a refresh in progress."""
     dataset = _managed_dataset(request.user, dataset_id)
     snapshot = selectors.metrics_snapshot(dataset) or metrics_compute_now(dataset=dataset)
-    payload, charts = snapshot.payload, snapshot.charts or {}
+    payload = snapshot.payload
+    charts = {name: chart_image_source(svg) for name, svg in (snapshot.charts or {}).items()}
     job = selectors.latest_metrics_job(dataset)
     bins = payload["annotators"][0]["seconds_per_record"]["histogram"] if payload["annotators"] else []
     context = {

@@ -15,7 +15,7 @@ import pytest
 # calls are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 CHROMIUM = os.environ.get("FEEDLOOP_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -36,13 +36,29 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def watch_csp(page: Page) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports on the page's console
+    (one error per blocked script, style or load), kept as they come, page after page."""
+    blocked: list[str] = []
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            blocked.append(f"{page.url}: {message.text}")
+
+    page.on("console", keep)
+    return blocked
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page; whatever a test does on it, a CSP violation fails it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    blocked = watch_csp(page)
     yield page
     context.close()
+    assert not blocked, "Content-Security-Policy violations:\n" + "\n".join(blocked)
 
 
 @pytest.fixture

@@ -39,11 +39,13 @@ def test_a_manager_reads_the_dashboard_and_follows_a_refresh(page: Page, live_se
     row.get_by_role("link", name="Dashboard").click()
 
     expect(page.get_by_role("heading", name="internal-evaluation: quality dashboard")).to_be_visible()
-    # Charts are drawn (inline SVG with a size), each followed by the table of its numbers.
-    charts = page.locator("figure.chart svg")
+    # Charts are drawn (SVG images with a size and a name), each followed by the table of its numbers.
+    charts = page.locator("figure.chart").get_by_role("img")
     # progress, throughput, seconds, agreement, two distributions, the models' mean ratings
     expect(charts).to_have_count(7)
     assert charts.first.bounding_box()["width"] > 300
+    assert charts.first.evaluate("image => image.complete && image.naturalWidth") > 300  # the SVG decoded
+    expect(charts.first).to_have_accessible_name(re.compile(r"^Chart of responses submitted"))
     per_day = page.get_by_role("table", name="Per day (UTC)", exact=True)
     expect(per_day.get_by_role("row").nth(6)).to_be_attached()  # the header and the team's days
     assert per_day.get_by_role("row").count() <= 9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,9 +21,9 @@ PROBE = (
 BASE_ENV = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
 
 
-def load(**env: str) -> subprocess.CompletedProcess[str]:
+def load(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env={**BASE_ENV, **env}, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe], cwd=ROOT, env={**BASE_ENV, **env}, capture_output=True, text=True, timeout=60
     )
 
 
@@ -57,6 +58,12 @@ def test_database_url_and_broker_select_postgres_and_real_workers():
         ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_BULK_MAX_RECORDS": "0"}, "below its minimum"),
         ({"DJANGO_SECRET_KEY": "k" * 50, "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
         ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_OUTBOUND_ALLOW_PRIVATE": "perhaps"}, "is not a boolean"),
+        # A source that is not an origin could widen the policy or smuggle in a directive.
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_CSP_EXTRA_SOURCES": "*"}, "FEEDLOOP_CSP_EXTRA_SOURCES"),
+        (
+            {"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_CSP_EXTRA_SOURCES": "https://cdn.example.com; script-src *"},
+            "FEEDLOOP_CSP_EXTRA_SOURCES",
+        ),
     ],
 )
 def test_unsafe_or_malformed_settings_stop_the_process(env, message):
@@ -69,3 +76,16 @@ def test_debug_allows_a_local_key():
     result = load(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert '"debug": true' in result.stdout and "sqlite3" in result.stdout
+
+
+def test_a_deployment_names_the_origins_its_pages_also_load_files_from():
+    probe = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']))"
+    )
+    result = load(probe, DJANGO_SECRET_KEY="k" * 50, FEEDLOOP_CSP_EXTRA_SOURCES="https://cdn.example.com")
+    assert result.returncode == 0, result.stderr
+    directives = json.loads(result.stdout)
+    for name in ("default-src", "script-src", "style-src", "img-src"):
+        assert directives[name][-1] == "https://cdn.example.com", name
+    assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
