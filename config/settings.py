@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_int_list, env_list, env_str
+from config.queues import task_queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -212,9 +213,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# The queue tasks are sent to and workers take by default (`celery -A config worker`
-# consumes it): deployments or test sessions sharing one Redis database each name their own.
+# Queues by kind (config.queues): imports, exports, metrics and webhooks each have their
+# own queue named after the default queue ("celery.webhooks"); the sweeps go to the
+# default queue itself. A worker consumes all of them unless given -Q. Deployments or
+# test sessions sharing one Redis database each name their own default queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+CELERY_TASK_QUEUES = task_queues(CELERY_TASK_DEFAULT_QUEUE)
+CELERY_TASK_ROUTES = ["config.queues.route_by_kind"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
