@@ -85,14 +85,15 @@ def broker_at(url: str, *, queue: str = QUEUE) -> Iterator[None]:
 def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
     """Start worker processes on the test database and this session's queues; tasks sent
     from the test go to them through Redis. A worker takes every kind of task unless
-    given `queues` (full names, e.g. `kind_queue(QUEUE, "webhooks")`). Every worker
-    still alive is stopped after the test."""
+    given `queues` (full names, e.g. `kind_queue(QUEUE, "webhooks")`); with `beat` it
+    runs Celery beat too (-B), which sends the scheduled sweeps. Every worker still
+    alive is stopped after the test."""
     forget_queue()
     settings.MEDIA_ROOT = tmp_path
     database = settings.DATABASES["default"]
     workers: list[subprocess.Popen] = []
 
-    def start(*, queues: Sequence[str] = (), **extra_env: str) -> subprocess.Popen:
+    def start(*, queues: Sequence[str] = (), beat: bool = False, **extra_env: str) -> subprocess.Popen:
         name = f"w{next(_worker_numbers)}.{QUEUE}@tests"
         env = {
             **os.environ,
@@ -123,6 +124,7 @@ def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
                 "--without-gossip",
                 "--without-mingle",
                 *(["-Q", ",".join(queues)] if queues else []),
+                *(["-B", "--schedule", str(tmp_path / f"{name.split('.')[0]}-beat")] if beat else []),
                 "-n",
                 name,
             ],
