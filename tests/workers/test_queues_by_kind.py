@@ -1,6 +1,7 @@
 """Queues by kind (config.queues) on a real Redis: each kind of task waits in its own
-queue, a worker without -Q takes them all, and a worker given one kind's queue serves
-that kind while the other kinds' workers are held up."""
+queue, a worker without -Q takes them all, in turn (a backlog of one kind does not hold
+up another), and a worker given one kind's queue serves that kind while the other
+kinds' workers are held up."""
 
 from __future__ import annotations
 
@@ -58,6 +59,27 @@ def test_each_kind_of_task_waits_in_its_own_queue_and_one_worker_takes_them_all(
         assert job.status == JobStatus.SUCCEEDED, (type(job).__name__, job.error)
     # The import's three records made three more deliveries, sent from the worker.
     assert delivered(5) and len(receiver.requests) == 5
+
+
+def test_one_worker_takes_the_kinds_in_turn_so_a_backlog_of_exports_does_not_hold_up_a_webhook(
+    people, start_worker, receiver
+):
+    exports = []
+    for n in range(4):
+        dataset = comparison_dataset(people.workspace_a, name=f"exported-{n}")
+        add_records(dataset, 3)
+        exports.append(export_create(dataset=dataset, user=people.admin_a, layout="raw"))
+    webhook_create(url=receiver.url, events=["record.created"])
+    add_records(comparison_dataset(people.workspace_a, name="labelled"), 1)  # queued after every export
+
+    start_worker()
+    wait_for(drained)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    finished = sorted(ExportJob.objects.get(pk=job.pk).finished_at for job in exports)
+    # One queue would have run the four exports first; the kinds' queues are taken in turn.
+    assert sum(at < delivery.delivered_at for at in finished) <= 1, (finished, delivery.delivered_at)
 
 
 def test_webhooks_go_out_while_the_exports_worker_is_held_by_a_blocked_export(people, start_worker, receiver):
