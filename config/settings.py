@@ -15,6 +15,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_int_list, env_list, env_str
+from config.queues import task_queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -241,9 +242,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# The queue tasks are sent to and workers take by default (`celery -A config worker`
-# consumes it): deployments or test sessions sharing one Redis database each name their own.
+# Queues by kind (config.queues): imports, exports, metrics and webhooks each have their
+# own queue named after the default queue ("celery.webhooks"); the sweeps go to the
+# default queue itself. A worker consumes all of them unless given -Q. Deployments or
+# test sessions sharing one Redis database each name their own default queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+CELERY_TASK_QUEUES = task_queues(CELERY_TASK_DEFAULT_QUEUE)
+CELERY_TASK_ROUTES = ["config.queues.route_by_kind"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
@@ -288,7 +293,7 @@ FEEDLOOP_WEBHOOK_RETRY_DELAYS = env_int_list("FEEDLOOP_WEBHOOK_RETRY_DELAYS", [1
 # addresses unless this is on. Only for the quick try and the tests, whose receivers
 # listen on 127.0.0.1; never in a deployment.
 FEEDLOOP_OUTBOUND_ALLOW_PRIVATE = env_bool("FEEDLOOP_OUTBOUND_ALLOW_PRIVATE", False)
-# Finished deliveries older than this are deleted as new ones finish (the admin's history).
+# Finished deliveries older than this are deleted by the clean-up below (the admin's history).
 FEEDLOOP_WEBHOOK_KEEP_DAYS = env_int("FEEDLOOP_WEBHOOK_KEEP_DAYS", 30, minimum=1)
 # Background jobs (imports, exports; feedback.services.jobs). A running job writes a
 # heartbeat at least every FEEDLOOP_JOB_HEARTBEAT_SECONDS; the sweep, run by Celery beat
@@ -308,19 +313,25 @@ FEEDLOOP_JOB_SWEEP_SECONDS = env_int("FEEDLOOP_JOB_SWEEP_SECONDS", 60, minimum=1
 # How often beat looks for datasets with activity since their cached dashboard and
 # queues a metrics job for each (feedback.services.metrics).
 FEEDLOOP_METRICS_REFRESH_SECONDS = env_int("FEEDLOOP_METRICS_REFRESH_SECONDS", 600, minimum=10)
-# Run by `celery -A config beat` (or a worker started with -B). A sweep no worker took
-# within its interval is dropped: the next one does the same work.
+# How often beat cleans up: deletes the work queue's lease rows that no longer mean
+# anything (feedback.services.queue) and the webhook deliveries older than
+# FEEDLOOP_WEBHOOK_KEEP_DAYS.
+FEEDLOOP_CLEANUP_SECONDS = env_int("FEEDLOOP_CLEANUP_SECONDS", 3600, minimum=1)
+
+
+def _every(seconds: int, task: str) -> dict:
+    """A beat entry: `task` every `seconds`, dropped if no worker took it by the next."""
+    return {"task": task, "schedule": float(seconds), "options": {"expires": float(seconds)}}
+
+
+# Run by `celery -A config beat` (or a worker started with -B); the tasks go to the
+# default queue (config.queues). A sweep no worker took within its interval is dropped:
+# the next one does the same work.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-jobs": {
-        "task": "feedback.tasks.sweep_jobs",
-        "schedule": float(FEEDLOOP_JOB_SWEEP_SECONDS),
-        "options": {"expires": float(FEEDLOOP_JOB_SWEEP_SECONDS)},
-    },
-    "refresh-metrics": {
-        "task": "feedback.tasks.refresh_metrics",
-        "schedule": float(FEEDLOOP_METRICS_REFRESH_SECONDS),
-        "options": {"expires": float(FEEDLOOP_METRICS_REFRESH_SECONDS)},
-    },
+    "sweep-jobs": _every(FEEDLOOP_JOB_SWEEP_SECONDS, "feedback.tasks.sweep_jobs"),
+    "refresh-metrics": _every(FEEDLOOP_METRICS_REFRESH_SECONDS, "feedback.tasks.refresh_metrics"),
+    "sweep-leases": _every(FEEDLOOP_CLEANUP_SECONDS, "feedback.tasks.sweep_leases"),
+    "forget-old-deliveries": _every(FEEDLOOP_CLEANUP_SECONDS, "feedback.tasks.forget_old_deliveries"),
 }
 FEEDLOOP_VERSION = "0.1.0"
 

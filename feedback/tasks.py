@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from feedback.services import exports, imports, jobs, metrics, webhooks
+from feedback.services import exports, imports, jobs, metrics, queue, webhooks
 
 
 @shared_task(name="feedback.tasks.run_export", acks_late=True)
@@ -42,6 +42,20 @@ def sweep_jobs() -> dict[str, int]:
     whose worker died, send those the broker never took (see feedback.services.jobs),
     and send the webhook deliveries the broker never took."""
     return {**jobs.jobs_sweep(), "deliveries_sent": webhooks.deliveries_sweep()}
+
+
+@shared_task(name="feedback.tasks.sweep_leases")
+def sweep_leases() -> int:
+    """Scheduled by Celery beat (CELERY_BEAT_SCHEDULE): delete the work queue's lease
+    rows that no longer mean anything (expired, no skip, no gold record to remember)."""
+    return queue.leases_sweep()
+
+
+@shared_task(name="feedback.tasks.forget_old_deliveries")
+def forget_old_deliveries() -> int:
+    """Scheduled by Celery beat (CELERY_BEAT_SCHEDULE): delete the finished webhook
+    deliveries older than FEEDLOOP_WEBHOOK_KEEP_DAYS."""
+    return webhooks.deliveries_forget_old()
 
 
 @shared_task(name="feedback.tasks.deliver_webhook", bind=True, acks_late=True, max_retries=None)

@@ -4,20 +4,22 @@ Leases are written here only (an import-linter contract keeps the adapters and t
 other services from writing them): `queue_next` takes a lease on the record the
 distribution rules pick, in the same transaction that locked it; `queue_skip` ends a
 lease without an answer; `leases_end` ends a labeler's leases once they answered (the
-response writer calls it).
+response writer calls it); `leases_sweep`, run by Celery beat, deletes the rows that no
+longer mean anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from feedback import distribution, gold
-from feedback.models import Dataset, Record, RecordLease
+from feedback.models import Dataset, Record, RecordLease, Response
 
 # The lease statements run on every `next` and every answer: written in SQL, as the ORM
 # spent more CPU building them than the database running them.
@@ -92,3 +94,20 @@ def leases_end(*, pairs: Iterable[tuple[Any, Any]]) -> None:
                 _LEASES_END.format(records=", ".join(["%s"] * len(record_ids))),
                 [_db(connection, "user", user_id), *(_db(connection, "record", pk) for pk in record_ids)],
             )
+
+
+def leases_sweep(*, now: datetime | None = None) -> int:
+    """Delete the lease rows that no longer mean anything, so the table stays the size of
+    the work in hand; returns how many. A lease that expired unanswered holds no slot and
+    is not held (`feedback.distribution`), so the queue hands out the same records
+    without it. Two kinds of expired lease still mean something and are kept: a skip
+    (`skipped_at`), which sets the record aside for its skipper, and a lease on a gold
+    record the labeler never answered, which is what says it was handed to them once."""
+    now = now or timezone.now()
+    answered = Exists(Response.objects.filter(record=OuterRef("record"), user=OuterRef("user")))
+    expired = RecordLease.objects.filter(expires_at__lt=now, skipped_at=None)
+    meaningless = expired.filter(Q(record__gold__isnull=True) | answered)
+    # Expiry and skip stated on the deleted rows themselves, so PostgreSQL checks them
+    # again on a row `queue_next` renews meanwhile (and keeps it).
+    deleted, _ = expired.filter(pk__in=meaningless.values("pk")).delete()
+    return deleted

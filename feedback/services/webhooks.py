@@ -262,18 +262,19 @@ def webhook_deliver(*, delivery_id: Any, last_attempt: bool) -> bool:
             status=DeliveryStatus.FAILED, error="the webhook was disabled before delivery", updated_at=timezone.now()
         )
         return True
-    done = _attempt(delivery, last=last_attempt) or last_attempt
-    if done:
-        _forget_old_deliveries(delivery.webhook_id)
-    return done
+    return _attempt(delivery, last=last_attempt) or last_attempt
 
 
-def _forget_old_deliveries(webhook_id: Any) -> None:
-    """Delete the webhook's finished deliveries older than FEEDLOOP_WEBHOOK_KEEP_DAYS, so
-    the history stays bounded without a scheduler (usually none: one indexed look)."""
-    cutoff = timezone.now() - timedelta(days=settings.FEEDLOOP_WEBHOOK_KEEP_DAYS)
-    old = WebhookDelivery.objects.filter(webhook_id=webhook_id, inserted_at__lt=cutoff)
-    old.exclude(status=DeliveryStatus.PENDING).delete()
+def deliveries_forget_old(*, now: Any = None) -> int:
+    """Delete the finished deliveries older than FEEDLOOP_WEBHOOK_KEEP_DAYS, so every
+    webhook's history stays bounded (a pending one is kept: it is still being tried);
+    returns how many. Run by Celery beat. One webhook at a time, each an indexed look."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.FEEDLOOP_WEBHOOK_KEEP_DAYS)
+    deleted = 0
+    for webhook_id in Webhook.objects.values_list("pk", flat=True):
+        old = WebhookDelivery.objects.filter(webhook_id=webhook_id, inserted_at__lt=cutoff)
+        deleted += old.exclude(status=DeliveryStatus.PENDING).delete()[0]
+    return deleted
 
 
 def webhook_ping(*, webhook: Webhook) -> WebhookDelivery:

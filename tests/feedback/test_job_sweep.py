@@ -72,9 +72,12 @@ def test_a_redelivered_job_out_of_attempts_is_failed_rather_than_started(people,
     assert job.status == JobStatus.FAILED and job.attempts == 2 and "given up after 2 attempts" in job.error
 
 
-def test_celery_beat_runs_the_sweep_as_a_registered_task(settings):
+def test_celery_beat_runs_the_sweeps_as_registered_tasks(settings):
     from config.celery import app as celery_app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["sweep-jobs"]
-    assert entry["task"] in celery_app.tasks
-    assert entry["schedule"] == settings.FEEDLOOP_JOB_SWEEP_SECONDS
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert all(entry["task"] in celery_app.tasks for entry in schedule.values())
+    assert schedule["sweep-jobs"]["schedule"] == settings.FEEDLOOP_JOB_SWEEP_SECONDS
+    assert schedule["refresh-metrics"]["schedule"] == settings.FEEDLOOP_METRICS_REFRESH_SECONDS
+    assert schedule["sweep-leases"]["schedule"] == settings.FEEDLOOP_CLEANUP_SECONDS
+    assert schedule["forget-old-deliveries"]["schedule"] == settings.FEEDLOOP_CLEANUP_SECONDS

@@ -1,9 +1,11 @@
 """Real Celery workers on Redis, started by the test session (not eager).
 
-The session's workers consume only their own queue, named per session
-(`feedloop-test-<random>`): another Feedloop worker on the same Redis database never
-takes this session's tasks, and this session never takes (or deletes) theirs. Nothing
-is flushed: only this queue's keys are deleted, before and after each test.
+The session's workers consume only their own queues: the default queue named per
+session (`feedloop-test-<random>`) and its kinds' queues beside it
+(`feedloop-test-<random>.exports`, ...; config.queues). Another Feedloop worker on the
+same Redis database never takes this session's tasks, and this session never takes (or
+deletes) theirs. Nothing is flushed: only these queues' keys are deleted, before and
+after each test.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,10 +27,12 @@ import redis
 from django.db import connection
 
 from config.celery import app as celery_app
+from config.queues import queue_names
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("FEEDLOOP_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 QUEUE = f"feedloop-test-{uuid.uuid4().hex[:12]}"
+QUEUES = queue_names(QUEUE)
 _worker_numbers = itertools.count(1)
 _worker_names: list[str] = []
 
@@ -36,27 +40,28 @@ StartWorker = Callable[..., subprocess.Popen]
 
 
 def forget_queue() -> None:
-    """Delete this session's queue from Redis: its lists (one per priority step), its
-    exchange binding, and its messages held unacknowledged by a worker that died. Other
-    queues' keys are left alone."""
+    """Delete this session's queues from Redis: their lists (one per priority step),
+    their exchange bindings, and their messages held unacknowledged by a worker that
+    died. Other queues' keys are left alone."""
     client = redis.Redis.from_url(BROKER)
-    keys = [*client.scan_iter(match=f"{QUEUE}*"), f"_kombu.binding.{QUEUE}"]
+    keys = [*client.scan_iter(match=f"{QUEUE}*"), *(f"_kombu.binding.{name}" for name in QUEUES)]
     client.delete(*keys)
     for tag, raw in client.hscan_iter("unacked"):
         try:
             _, exchange, routing_key = json.loads(raw)
         except (ValueError, TypeError):
             continue
-        if QUEUE in (exchange, routing_key):
+        if exchange in QUEUES or routing_key in QUEUES:
             client.hdel("unacked", tag)
             client.zrem("unacked_index", tag)
 
 
 @contextmanager
 def broker_at(url: str, *, queue: str = QUEUE) -> Iterator[None]:
-    """Send this process's tasks to `url` (and `queue`) for the duration. The app may
-    already be configured (eager) and holds connection pools: every URL is pointed at
-    `url` and the pools are dropped, so the next task really goes there."""
+    """Send this process's tasks to `url` (to `queue` and its kinds' queues) for the
+    duration. The app may already be configured (eager) and holds connection pools:
+    every URL is pointed at `url` and the pools are dropped, so the next task really
+    goes there."""
     keys = ("broker_url", "broker_read_url", "broker_write_url", "task_always_eager", "task_default_queue")
     previous = {key: celery_app.conf[key] for key in keys}
 
@@ -78,15 +83,17 @@ def broker_at(url: str, *, queue: str = QUEUE) -> Iterator[None]:
 
 @pytest.fixture
 def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
-    """Start worker processes on the test database and this session's queue; tasks sent
-    from the test go to them through Redis. Every worker still alive is stopped after
-    the test."""
+    """Start worker processes on the test database and this session's queues; tasks sent
+    from the test go to them through Redis. A worker takes every kind of task unless
+    given `queues` (full names, e.g. `kind_queue(QUEUE, "webhooks")`); with `beat` it
+    runs Celery beat too (-B), which sends the scheduled sweeps. Every worker still
+    alive is stopped after the test."""
     forget_queue()
     settings.MEDIA_ROOT = tmp_path
     database = settings.DATABASES["default"]
     workers: list[subprocess.Popen] = []
 
-    def start(**extra_env: str) -> subprocess.Popen:
+    def start(*, queues: Sequence[str] = (), beat: bool = False, **extra_env: str) -> subprocess.Popen:
         name = f"w{next(_worker_numbers)}.{QUEUE}@tests"
         env = {
             **os.environ,
@@ -116,8 +123,8 @@ def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
-                "-Q",
-                QUEUE,
+                *(["-Q", ",".join(queues)] if queues else []),
+                *(["-B", "--schedule", str(tmp_path / f"{name.split('.')[0]}-beat")] if beat else []),
                 "-n",
                 name,
             ],
@@ -155,7 +162,8 @@ def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
 
 @pytest.fixture
 def celery_worker(start_worker) -> subprocess.Popen:
-    """One worker process on the test database and this session's queue."""
+    """One worker process on the test database, taking every kind of task from this
+    session's queues."""
     return start_worker()
 
 
@@ -166,8 +174,9 @@ def kill(worker: subprocess.Popen) -> None:
 
 
 def drained() -> bool:
-    """No task waits in this session's queue and none is running on its workers."""
-    if redis.Redis.from_url(BROKER).llen(QUEUE):
+    """No task waits in this session's queues and none is running on its workers."""
+    client = redis.Redis.from_url(BROKER)
+    if any(client.llen(name) for name in QUEUES):
         return False
     if not _worker_names:
         return True
@@ -183,4 +192,4 @@ def wait_for(predicate, *, timeout: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-__all__ = ["QUEUE", "broker_at", "celery_worker", "drained", "kill", "start_worker", "wait_for"]
+__all__ = ["QUEUE", "QUEUES", "broker_at", "celery_worker", "drained", "kill", "start_worker", "wait_for"]
