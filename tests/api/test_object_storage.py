@@ -19,6 +19,7 @@ import pytest
 import requests
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -184,6 +185,17 @@ def test_an_export_is_written_to_the_bucket_and_downloaded_a_buffer_at_a_time(
     assert first + b"".join(chunks) == stored
     response.close()
     assert not settings.MEDIA_ROOT.exists()
+
+
+def test_the_shell_export_copies_the_file_from_the_bucket(people, on_s3, tmp_path):
+    dataset = big_dataset(people.workspace_a, records=3, prompt_bytes=10)
+    target = tmp_path / "records.jsonl"
+
+    call_command("export_dataset", str(dataset.pk), "--layout=raw", f"--output={target}", stdout=io.StringIO())
+
+    job = ExportJob.objects.get()
+    assert target.read_bytes() == on_s3.Object(job.file.name).get()["Body"].read()
+    assert [json.loads(line)["external_id"] for line in target.read_text().splitlines()] == ["rec-0", "rec-1", "rec-2"]
 
 
 def readyz() -> tuple[int, dict]:
