@@ -15,9 +15,7 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO
 
-from botocore.config import Config
 from django.core.files.storage import Storage, default_storage
-from storages.backends.s3 import S3File
 
 CHUNK_BYTES = 256 * 1024
 
@@ -35,6 +33,10 @@ def s3_backend(
     """The STORAGES entry for files in `bucket` (under `prefix`). Credentials come from
     boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, or the
     machine's role), never from a setting of ours."""
+    # Imported here and in open_stream, not above: boto3 takes a third of a second to
+    # load, and settings (every process) import this module.
+    from botocore.config import Config
+
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -67,7 +69,6 @@ class _Body(io.RawIOBase):
 
     def __init__(self, body: Any) -> None:
         self.body = body
-        self.received = 0
 
     def readable(self) -> bool:
         return True
@@ -75,12 +76,7 @@ class _Body(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self.body.read(len(buffer))
         buffer[: len(data)] = data
-        self.received += len(data)
         return len(data)
-
-    def tell(self) -> int:
-        """How many bytes have come from storage so far."""
-        return self.received
 
     def close(self) -> None:
         self.body.close()
@@ -90,6 +86,8 @@ class _Body(io.RawIOBase):
 def open_stream(name: str, storage: Storage | None = None) -> BinaryIO:
     """The stored file `name`, opened for reading in order, one buffer at a time. A local
     file is also seekable; an object in S3 is not (`seekable()` says which)."""
+    from storages.backends.s3 import S3File
+
     handle = (storage or default_storage).open(name, "rb")
     if isinstance(handle, S3File):
         # Nothing is downloaded yet (only the object's head was asked for).
