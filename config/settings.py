@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_int_list, env_list, env_str
 from config.queues import task_queues
+from config.storage import s3_backend
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -168,8 +169,31 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("FEEDLOOP_STORAGE_DIR", str(BASE_DIR / "var" / "storage")))
+# Files (uploaded imports, export files): a local directory, or with FEEDLOOP_STORAGE=s3
+# a private bucket on S3-compatible object storage, so that every web and worker machine
+# sees the files any of them wrote (config/storage.py).
+FEEDLOOP_STORAGE = env_str("FEEDLOOP_STORAGE", "local")
+if FEEDLOOP_STORAGE == "local":
+    _default_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FEEDLOOP_STORAGE == "s3":
+    if not env_str("FEEDLOOP_S3_BUCKET"):
+        raise ImproperlyConfigured("FEEDLOOP_S3_BUCKET must name the bucket when FEEDLOOP_STORAGE=s3.")
+    _addressing_style = env_str("FEEDLOOP_S3_ADDRESSING_STYLE", "auto")
+    if _addressing_style not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured(f"FEEDLOOP_S3_ADDRESSING_STYLE={_addressing_style!r} is not auto, path or virtual.")
+    _default_storage = s3_backend(
+        bucket=env_str("FEEDLOOP_S3_BUCKET"),
+        prefix=env_str("FEEDLOOP_S3_PREFIX", ""),
+        endpoint_url=env_str("FEEDLOOP_S3_ENDPOINT_URL") or None,
+        region=env_str("FEEDLOOP_S3_REGION") or None,
+        addressing_style=_addressing_style,
+        connect_timeout=env_int("FEEDLOOP_S3_CONNECT_TIMEOUT", 5, minimum=1),
+        read_timeout=env_int("FEEDLOOP_S3_READ_TIMEOUT", 60, minimum=1),
+    )
+else:
+    raise ImproperlyConfigured(f"FEEDLOOP_STORAGE={FEEDLOOP_STORAGE!r} is not local or s3.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         # Hashed, compressed files (after `collectstatic`) in deployments; plain files
         # with DEBUG or when DJANGO_STATIC_MANIFEST is off (the test suite).

@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.storage import open_stream
 from feedback import shapes
 from feedback.api import docs, inputs
 from feedback.api.lookups import get_dataset, get_managed_job
@@ -71,6 +72,9 @@ def export_file(request: Request, export_id: str) -> Response | FileResponse:
         return Response({"detail": f"The export is {job.status}; no file yet."}, status=status.HTTP_409_CONFLICT)
     export_format = FORMATS[job.format]
     filename = f"{job.dataset.name}-{job.layout}{export_format.extension}"
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=filename, content_type=export_format.content_type
+    # Streamed from storage a buffer at a time (an S3 object is never held whole).
+    response = FileResponse(
+        open_stream(job.file.name), as_attachment=True, filename=filename, content_type=export_format.content_type
     )
+    response.setdefault("Content-Length", str(job.file.size))  # a stream from S3 cannot tell its own
+    return response

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +31,8 @@ import pyarrow.ipc
 import pyarrow.parquet as pq
 
 FORMATS = ("jsonl", "csv", "parquet", "hf_dataset")
+# Read by seeking: a Parquet file's schema and a zip's directory are at its end.
+SEEKING_FORMATS = ("parquet", "hf_dataset")
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".zip": "hf_dataset"}
 BATCH_ROWS = 1000
 # Bytes decoded with `surrogateescape` turn into these; finding one means "not UTF-8".
@@ -73,15 +74,16 @@ class Reader:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Release the file (readers hold it open from construction)."""
+        """Release what the reader holds (the file itself is the caller's to close)."""
 
 
 class _LineFile(Reader):
-    """Shared by JSONL and CSV: binary lines, with how far into the file they are."""
+    """Shared by JSONL and CSV: binary lines, read in order, with how far into the file
+    (of `size` bytes) they are."""
 
-    def __init__(self, path: str) -> None:
-        self.size = max(os.path.getsize(path), 1)
-        self.handle: IO[bytes] = open(path, "rb")  # noqa: SIM115 (closed by close())
+    def __init__(self, file: IO[bytes], size: int) -> None:
+        self.size = max(size, 1)
+        self.handle = file
         self.consumed = 0
 
     def _lines(self) -> Iterator[bytes]:
@@ -92,9 +94,6 @@ class _LineFile(Reader):
     @property
     def fraction_read(self) -> float:
         return min(self.consumed / self.size, 1.0)
-
-    def close(self) -> None:
-        self.handle.close()
 
 
 def _refuse_constant(name: str) -> Any:
@@ -130,8 +129,8 @@ class JsonLinesReader(_LineFile):
 class CsvReader(_LineFile):
     """CSV with a header line; every cell is text (the mapping converts it)."""
 
-    def __init__(self, path: str, *, max_cell_bytes: int) -> None:
-        super().__init__(path)
+    def __init__(self, file: IO[bytes], size: int, *, max_cell_bytes: int) -> None:
+        super().__init__(file, size)
         csv.field_size_limit(max_cell_bytes)
         self.line_number = 0
         self._decoded = self._decoded_lines()
@@ -215,9 +214,9 @@ def _rows_of_batches(batches: Iterator[pa.RecordBatch], counter: list[int]) -> I
 
 
 class ParquetReader(Reader):
-    def __init__(self, path: str) -> None:
+    def __init__(self, file: IO[bytes]) -> None:
         try:
-            self.file = pq.ParquetFile(path)
+            self.file = pq.ParquetFile(file)
         except (pa.ArrowException, OSError) as error:
             raise UnreadableFile(f"not a readable Parquet file ({error})") from None
         self.columns = list(self.file.schema_arrow.names)
@@ -242,9 +241,9 @@ class DatasetFolderReader(Reader):
     """A zip of a folder written by `Dataset.save_to_disk` (or of a `DatasetDict`, with
     `split` naming the split to import when there is more than one)."""
 
-    def __init__(self, path: str, *, split: str = "") -> None:
+    def __init__(self, file: IO[bytes], *, split: str = "") -> None:
         try:
-            self.zip = zipfile.ZipFile(path)
+            self.zip = zipfile.ZipFile(file)
         except (zipfile.BadZipFile, OSError):
             raise UnreadableFile("not a zip file (zip the folder Dataset.save_to_disk wrote)") from None
         try:
@@ -317,15 +316,17 @@ class DatasetFolderReader(Reader):
         self.zip.close()
 
 
-def open_reader(path: str, format: str, *, split: str = "", max_cell_bytes: int = 10 * 1024 * 1024) -> Reader:
-    """A reader for the file at `path` (a local file: storage backends without local
-    paths are copied to a temporary file first by the caller)."""
+def open_reader(
+    file: IO[bytes], format: str, *, size: int, split: str = "", max_cell_bytes: int = 10 * 1024 * 1024
+) -> Reader:
+    """A reader of `file` (`size` bytes long), which the caller opened and closes. JSONL
+    and CSV are read in order; the formats in SEEKING_FORMATS need a seekable file."""
     if format == "jsonl":
-        return JsonLinesReader(path)
+        return JsonLinesReader(file, size)
     if format == "csv":
-        return CsvReader(path, max_cell_bytes=max_cell_bytes)
+        return CsvReader(file, size, max_cell_bytes=max_cell_bytes)
     if format == "parquet":
-        return ParquetReader(path)
+        return ParquetReader(file)
     if format == "hf_dataset":
-        return DatasetFolderReader(path, split=split)
+        return DatasetFolderReader(file, split=split)
     raise ValueError(f"unknown import format {format!r}")

@@ -33,9 +33,10 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from config.storage import CHUNK_BYTES, open_stream
 from feedback.errors import InvalidData, Problem
 from feedback.imports.mapping import ColumnMapping, DatasetShape, RowItem, row_item
-from feedback.imports.readers import FORMATS, Reader, UnreadableFile, format_for, open_reader
+from feedback.imports.readers import FORMATS, SEEKING_FORMATS, Reader, UnreadableFile, format_for, open_reader
 from feedback.models import Dataset, ImportJob, JobStatus
 from feedback.services.jobs import RUN_IMPORT_TASK as RUN_IMPORT_TASK
 from feedback.services.jobs import JobLost, heartbeat, job_finish, job_progress, job_send_after_commit, job_start
@@ -43,6 +44,7 @@ from feedback.services.records import records_bulk_check, records_bulk_upsert
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[float], None]
+Opener = Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
 
 
 class FileTooLarge(Exception):
@@ -141,15 +143,15 @@ def import_run(*, job_id: Any, on_progress: Progress | None = None) -> ImportJob
         return job
     report = _Report()
     try:
-        with heartbeat(job=job), _local_path(job) as path:
-            rows = _check(job, path, report, on_progress)
+        with heartbeat(job=job), _opener(job) as open_file:
+            rows = _check(job, open_file, report, on_progress)
             if report.count and not job.skip_bad_rows:
                 return _finish(job, JobStatus.FAILED, report, rows, "bad rows: nothing was stored")
             if rows == 0:
                 return _finish(job, JobStatus.FAILED, report, rows, "the file holds no rows")
             if rows == len(report.bad_rows):
                 return _finish(job, JobStatus.FAILED, report, rows, "every row is bad: nothing was stored")
-            _store(job, path, report, rows, on_progress)
+            _store(job, open_file, report, rows, on_progress)
     except UnreadableFile as error:
         report.add(error.row, None, error.message)
         return _finish(job, JobStatus.FAILED, report, 0, "the file cannot be read: nothing was stored")
@@ -182,17 +184,25 @@ def _finish(job: ImportJob, status: str, report: _Report, rows: int, error: str)
 
 
 @contextlib.contextmanager
-def _local_path(job: ImportJob) -> Iterator[str]:
-    """A local path to the job's file: the file itself on local storage, else a copy."""
-    try:
-        yield job.file.path
-        return
-    except NotImplementedError:
-        pass
-    with job.file.open("rb") as source, tempfile.NamedTemporaryFile(suffix=PurePosixPath(job.file.name).suffix) as copy:
-        shutil.copyfileobj(source, copy, length=1024 * 1024)
-        copy.flush()
-        yield copy.name
+def _opener(job: ImportJob) -> Iterator[Opener]:
+    """How each pass opens the job's file: streamed from storage as it is read. Parquet and
+    zipped folders are read by seeking; from storage that only streams (S3) they are
+    copied once, buffer by buffer, to a temporary file that both passes read."""
+    if job.format in SEEKING_FORMATS:
+        with open_stream(job.file.name) as source:
+            if not source.seekable():
+                with tempfile.TemporaryFile() as copy:
+                    shutil.copyfileobj(source, copy, length=CHUNK_BYTES)
+                    yield lambda: _unclosed(copy)
+                return
+    yield lambda: open_stream(job.file.name)
+
+
+@contextlib.contextmanager
+def _unclosed(file: IO[bytes]) -> Iterator[IO[bytes]]:
+    """The temporary copy from its start, left open for the next pass."""
+    file.seek(0)
+    yield file
 
 
 def _external_id_hash(value: Any) -> int:
@@ -200,15 +210,17 @@ def _external_id_hash(value: Any) -> int:
 
 
 @contextlib.contextmanager
-def _reading(job: ImportJob, path: str) -> Iterator[Reader]:
-    reader = open_reader(path, job.format, split=job.split, max_cell_bytes=settings.FEEDLOOP_IMPORT_MAX_CELL_BYTES)
-    try:
-        yield reader
-    finally:
-        reader.close()
+def _reading(job: ImportJob, open_file: Opener) -> Iterator[Reader]:
+    with open_file() as file:
+        limit = settings.FEEDLOOP_IMPORT_MAX_CELL_BYTES
+        reader = open_reader(file, job.format, size=job.file.size, split=job.split, max_cell_bytes=limit)
+        try:
+            yield reader
+        finally:
+            reader.close()
 
 
-def _check(job: ImportJob, path: str, report: _Report, on_progress: Progress | None) -> int:
+def _check(job: ImportJob, open_file: Opener, report: _Report, on_progress: Progress | None) -> int:
     """Pass 1: every row validated, nothing stored. Returns the number of rows read."""
     dataset = job.dataset
     mapping = ColumnMapping(_shape(dataset), job.mapping)
@@ -238,7 +250,7 @@ def _check(job: ImportJob, path: str, report: _Report, on_progress: Progress | N
         if on_progress:
             on_progress(fraction / 2)
 
-    with _reading(job, path) as reader:
+    with _reading(job, open_file) as reader:
         if reader.columns is not None:
             # A column that maps to nothing is the file's problem, not a row's: stop there.
             for column, reason in mapping.check_columns(reader.columns):
@@ -294,7 +306,7 @@ def _report_repeated_ids(hashes: array, rows: array, column: str | None, report:
         report.add(number, column, f"repeats the external id of row {first_of[number]}")
 
 
-def _store(job: ImportJob, path: str, report: _Report, rows: int, on_progress: Progress | None) -> None:
+def _store(job: ImportJob, open_file: Opener, report: _Report, rows: int, on_progress: Progress | None) -> None:
     """Pass 2: the good rows stored batch by batch, each with the job's checkpoint."""
     dataset = job.dataset
     mapping = ColumnMapping(_shape(dataset), job.mapping)
@@ -327,7 +339,7 @@ def _store(job: ImportJob, path: str, report: _Report, rows: int, on_progress: P
         if on_progress:
             on_progress(progress)
 
-    with _reading(job, path) as reader:
+    with _reading(job, open_file) as reader:
         for source in reader.rows():
             number = source.number
             if number <= resume_after or number in report.bad_rows or source.problem is not None:

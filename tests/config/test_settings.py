@@ -19,6 +19,7 @@ PROBE = (
     "'outbound_private': settings.FEEDLOOP_OUTBOUND_ALLOW_PRIVATE}))"
 )
 BASE_ENV = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
+S3 = {"FEEDLOOP_STORAGE": "s3", "FEEDLOOP_S3_BUCKET": "files"}
 
 
 def load(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess[str]:
@@ -47,6 +48,42 @@ def test_database_url_and_broker_select_postgres_and_real_workers():
     assert "postgresql" in result.stdout and '"eager": false' in result.stdout
 
 
+def test_files_go_to_a_local_directory_unless_s3_is_chosen():
+    probe = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(json.dumps({'backend': type(s).__name__, 'bucket': getattr(s, 'bucket_name', None), "
+        "'prefix': getattr(s, 'location', None), 'endpoint': getattr(s, 'endpoint_url', None), "
+        "'acl': getattr(s, 'default_acl', 'none'), 'overwrite': getattr(s, 'file_overwrite', None), "
+        "'addressing': getattr(getattr(s, 'client_config', None), 's3', None)}))"
+    )
+
+    def storage(**env: str) -> dict:
+        result = subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, env={**BASE_ENV, **env}, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert storage(DJANGO_SECRET_KEY="k" * 50)["backend"] == "FileSystemStorage"
+    on_s3 = storage(
+        DJANGO_SECRET_KEY="k" * 50,
+        **S3,
+        FEEDLOOP_S3_PREFIX="feedloop",
+        FEEDLOOP_S3_ENDPOINT_URL="http://minio.internal:9000",
+        FEEDLOOP_S3_ADDRESSING_STYLE="path",
+    )
+    assert on_s3 == {
+        "backend": "S3Storage",
+        "bucket": "files",
+        "prefix": "feedloop",
+        "endpoint": "http://minio.internal:9000",
+        "acl": None,  # private: no public ACL is ever sent
+        "overwrite": False,
+        "addressing": {"addressing_style": "path"},
+    }
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -64,6 +101,13 @@ def test_database_url_and_broker_select_postgres_and_real_workers():
             {"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_CSP_EXTRA_SOURCES": "https://cdn.example.com; script-src *"},
             "FEEDLOOP_CSP_EXTRA_SOURCES",
         ),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_STORAGE": "ftp"}, "is not local or s3"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_STORAGE": "s3"}, "FEEDLOOP_S3_BUCKET must name the bucket"),
+        (
+            {"DJANGO_SECRET_KEY": "k" * 50, **S3, "FEEDLOOP_S3_ADDRESSING_STYLE": "sideways"},
+            "is not auto, path or virtual",
+        ),
+        ({"DJANGO_SECRET_KEY": "k" * 50, **S3, "FEEDLOOP_S3_CONNECT_TIMEOUT": "0"}, "below its minimum"),
     ],
 )
 def test_unsafe_or_malformed_settings_stop_the_process(env, message):

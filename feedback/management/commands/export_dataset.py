@@ -17,6 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.runtime import freeze_startup_objects
+from config.storage import CHUNK_BYTES, open_stream
 from feedback.errors import InvalidData
 from feedback.exports.layouts import LAYOUTS
 from feedback.management.lookups import acting_user, dataset_by_id
@@ -91,8 +92,8 @@ class Command(BaseCommand):
         if options["output"]:
             output = Path(options["output"])
             try:
-                with job.file.open("rb") as source, output.open("wb") as target:
-                    shutil.copyfileobj(source, target)
+                with open_stream(job.file.name) as source, output.open("wb") as target:
+                    shutil.copyfileobj(source, target, CHUNK_BYTES)
             except OSError as error:
                 raise CommandError(f"export {job.pk} is stored as {job.file.name} but not copied: {error}") from error
             self.stdout.write(f"Wrote {output}")
