@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from accounts.api_keys import api_key_revoke
 from accounts.models import ApiKey, User
 from workspaces import access
+from workspaces.admin import save_membership_formset
 from workspaces.models import Membership
 
 
@@ -47,6 +48,9 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return access.is_owner(request.user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        save_membership_formset(formset)
 
 
 @admin.register(ApiKey)
