@@ -7,6 +7,7 @@ edits only those workspaces and what is in them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
@@ -189,6 +190,10 @@ class AuditEntryAdmin(WorkspaceScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("workspace")
 
+    def _may_use(self, request: HttpRequest) -> bool:
+        # Owners read the organisation-wide entries even before any workspace exists.
+        return access.is_owner(request.user) or super()._may_use(request)
+
     @admin.display(description="actor", ordering="actor_label")
     def actor_name(self, entry: AuditEntry) -> str:
         return entry.actor_label or "system"
@@ -202,10 +207,16 @@ class AuditEntryAdmin(WorkspaceScopedAdmin):
 
     @admin.display(description="changes")
     def changes_table(self, entry: AuditEntry) -> str:
+        def shown(value: Any) -> str:
+            return "—" if value is None else json.dumps(value, ensure_ascii=False)
+
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((name, *(change if isinstance(change, list) else ["", change])) for name, change in entry.changes.items()),
+            (
+                (name, shown(change[0]), shown(change[1])) if isinstance(change, list) else (name, "", change)
+                for name, change in entry.changes.items()
+            ),
         )
         return format_html("<table><tr><th>field</th><th>before</th><th>after</th></tr>{}</table>", rows)
 

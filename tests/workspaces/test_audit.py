@@ -11,8 +11,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.api_keys import api_key_create
+from accounts.services import user_delete
 from feedback.models import Dataset, ExportJob, Webhook
 from tests.builders import comparison_dataset
+from tests.factories import UserFactory
 from tests.feedback.test_admin import change_post, client_for, dataset_post, inline
 from workspaces.models import AuditEntry, Membership, Role, Workspace
 
@@ -228,13 +230,33 @@ def test_nobody_adds_changes_or_deletes_entries(people, entries):
     assert entry.verb != "nothing happened" and AuditEntry.objects.count() == count
 
 
-def test_an_entry_outlives_its_workspace(people, audit_log):
-    client = client_for(people.owner)
+def test_an_entry_outlives_its_workspace_and_its_actor(people, audit_log):
+    second_owner = UserFactory(username="second-owner", is_superuser=True, is_staff=True)
+    client = client_for(second_owner)
     client.post(reverse("admin:workspaces_workspace_add"), {"name": "brief", **inline("memberships", [])})
     workspace = Workspace.objects.get(name="brief")
     response = client.post(reverse("admin:workspaces_workspace_delete", args=[workspace.pk]), {"post": "yes"})
     assert response.status_code == 302
-    _, removed = audit_log.new()
+    created, removed = audit_log.new()
     assert removed.verb == "workspace deleted" and removed.workspace_id == workspace.pk
-    listing = client.get(reverse("admin:workspaces_auditentry_changelist"))
-    assert listing.status_code == 200 and "deleted (" in listing.text
+    actor_id = second_owner.pk
+    user_delete(user=second_owner, actor=people.owner)
+    created.refresh_from_db()
+    assert created.actor_id == actor_id and created.actor_label == "second-owner"
+    listing = client_for(people.owner).get(reverse("admin:workspaces_auditentry_changelist") + "?q=brief")
+    assert listing.status_code == 200
+    assert "deleted (" in listing.text and "second-owner" in listing.text
+
+
+def test_a_key_revoked_on_the_account_page_is_the_holders_through_a_page(people, audit_log):
+    api_key, _ = api_key_create(user=people.labeler_a1, name="old", workspace=people.workspace_a)
+    audit_log.new()
+    response = client_for(people.labeler_a1).post(reverse("account_api_key_revoke", args=[api_key.pk]))
+    assert response.status_code == 302
+    entry = audit_log.one()
+    assert (entry.verb, entry.via, entry.actor, entry.workspace) == (
+        "key revoked",
+        "page",
+        people.labeler_a1,
+        people.workspace_a,
+    )
