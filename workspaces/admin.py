@@ -208,14 +208,16 @@ class AuditEntryAdmin(WorkspaceScopedAdmin):
     @admin.display(description="changes")
     def changes_table(self, entry: AuditEntry) -> str:
         def shown(value: Any) -> str:
-            return "—" if value is None else json.dumps(value, ensure_ascii=False)
+            if value is None:
+                return "—"
+            return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (name, shown(change[0]), shown(change[1])) if isinstance(change, list) else (name, "", change)
-                for name, change in entry.changes.items()
+                for name, change in sorted(entry.changes.items())
             ),
         )
         return format_html("<table><tr><th>field</th><th>before</th><th>after</th></tr>{}</table>", rows)
