@@ -73,9 +73,11 @@ def _changes(before: Mapping[str, Any], after: Mapping[str, Any], secret: Iterab
     }
 
 
-def _record(
-    obj: Model, *, action: str, verb: str, workspace_id: Any, label: str | None, changes: dict[str, Any]
+def record(
+    obj: Model, *, action: str, verb: str, workspace_id: Any, changes: dict[str, Any], label: str | None = None
 ) -> AuditEntry:
+    """Write one entry as it is given; `created`, `updated` and `deleted` compute the
+    changes from the object, this is for changes that are not its fields (a grant)."""
     acting = _acting.get() or _Acting(AuditVia.SYSTEM)
     actor = acting.actor()
     return AuditEntry.objects.create(
@@ -111,7 +113,7 @@ def updated(
     changes = _changes(before, snapshot(obj, before), secret)
     if not changes:
         return None
-    return _record(obj, action=AuditAction.UPDATED, verb=verb, workspace_id=workspace_id, label=label, changes=changes)
+    return record(obj, action=AuditAction.UPDATED, verb=verb, workspace_id=workspace_id, label=label, changes=changes)
 
 
 def deleted(obj: Model, **details: Any) -> AuditEntry:
@@ -135,4 +137,4 @@ def _whole(
     values = snapshot(obj, fields)
     before, after = ({}, values) if action == AuditAction.CREATED else (values, {})
     changes = _changes(before, after, secret)
-    return _record(obj, action=action, verb=verb, workspace_id=workspace_id, label=label, changes=changes)
+    return record(obj, action=action, verb=verb, workspace_id=workspace_id, label=label, changes=changes)

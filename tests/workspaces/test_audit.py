@@ -19,7 +19,7 @@ from tests.feedback.test_admin import change_post, client_for, dataset_post, inl
 from workspaces.models import AuditEntry, Membership, Role, Workspace
 
 
-def admin_settings_dataset(workspace: Workspace, name: str) -> Dataset:
+def admin_settings_dataset(workspace: Workspace, name: str, **options: Any) -> Dataset:
     """A dataset whose settings are what `dataset_post` sends, so that posting its change
     form changes only what a test means to change."""
     return comparison_dataset(
@@ -30,6 +30,7 @@ def admin_settings_dataset(workspace: Workspace, name: str) -> Dataset:
         lease_seconds=900,
         allow_extra_metadata=True,
         shuffle_ranking_options=True,
+        **options,
     )
 
 
@@ -79,6 +80,30 @@ def test_a_refused_admin_write_leaves_no_entry(people, audit_log):
     response = client_for(people.admin_a).post(reverse("admin:feedback_dataset_change", args=[dataset.pk]), data)
     assert response.status_code == 200 and "integer from 0 to 10" in response.text
     assert audit_log.new() == []
+
+
+def test_admin_grants_are_recorded_once_as_they_change(people, audit_log):
+    dataset = admin_settings_dataset(people.workspace_a, "restricted", annotators_restricted=True)
+    data = {**change_post(dataset), "annotators_restricted": "on", "reviewers": []}
+    url = reverse("admin:feedback_dataset_change", args=[dataset.pk])
+    client = client_for(people.admin_a)
+    audit_log.new()
+    granted = client.post(url, {**data, "granted_annotators": [str(people.labeler_a2.pk)]})
+    assert granted.status_code == 302, granted.text[:2000]
+    entry = audit_log.one()
+    assert (entry.verb, entry.object_type, entry.object_label, entry.via, entry.actor) == (
+        "annotator granted",
+        "dataset",
+        "restricted",
+        "admin",
+        people.admin_a,
+    )
+    assert entry.changes == {"annotator": [None, "labeler-a2"]}
+    again = client.post(url, {**data, "granted_annotators": [str(people.labeler_a2.pk)]})
+    assert again.status_code == 302 and audit_log.new() == []
+    revoked = client.post(url, {**data, "granted_annotators": []})
+    assert revoked.status_code == 302
+    assert (audit_log.one().changes) == {"annotator": ["labeler-a2", None]}
 
 
 def membership_rows(workspace: Workspace) -> list[dict[str, Any]]:
