@@ -8,7 +8,7 @@ import json
 import pytest
 from django.db import transaction
 
-from accounts.models import ApiKey
+from accounts.models import ApiKey, User
 from feedback.services.datasets import dataset_update
 from feedback.services.exports import export_create
 from tests.builders import comparison_dataset
@@ -163,3 +163,30 @@ def test_writes_outside_a_request_are_the_systems(people, audit_log):
     export_create(dataset=dataset, user=None, layout="raw", queue_run=False)
     entry = audit_log.one()
     assert (entry.via, entry.actor_id, entry.actor_label) == ("system", None, "")
+
+
+def test_people_created_and_promoted_through_the_api_never_show_a_password(people, api_client_for, audit_log):
+    client = api_client_for(people.owner)
+    audit_log.new()
+    password = "a long enough passphrase 42"
+    created = client.post(
+        "/api/v1/users", {"username": "newcomer", "password": password, "role": "annotator"}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    entry = audit_log.one()
+    assert (entry.verb, entry.object_type, entry.via, entry.actor, entry.workspace_id) == (
+        "person created",
+        "user",
+        "api",
+        people.owner,
+        None,
+    )
+    assert entry.changes["username"] == [None, "newcomer"] and entry.changes["password"] == "changed"
+    promoted = client.patch(f"/api/v1/users/{created.json()['id']}", {"role": "owner"}, format="json")
+    assert promoted.status_code == 200, promoted.json()
+    entry = audit_log.one()
+    assert entry.verb == "person changed"
+    assert entry.changes == {"is_staff": [False, True], "is_superuser": [False, True]}
+    password_hash = User.objects.get(username="newcomer").password
+    stored = json.dumps([e.changes for e in AuditEntry.objects.all()])
+    assert password not in stored and password_hash not in stored

@@ -285,3 +285,49 @@ def test_a_key_revoked_on_the_account_page_is_the_holders_through_a_page(people,
         people.labeler_a1,
         people.workspace_a,
     )
+
+
+def test_an_admin_promotion_to_owner_is_recorded(people, audit_log):
+    user = people.labeler_b
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        **inline("memberships", membership_rows(people.workspace_b), initial=1),
+    }
+    audit_log.new()
+    response = client_for(people.owner).post(reverse("admin:accounts_user_change", args=[user.pk]), data)
+    assert response.status_code == 302, response.text[:3000]
+    entry = audit_log.one()
+    assert (entry.verb, entry.via, entry.actor, entry.object_label) == (
+        "person changed",
+        "admin",
+        people.owner,
+        "labeler-b",
+    )
+    assert entry.changes == {"is_staff": [False, True], "is_superuser": [False, True]}
+
+
+def test_an_admin_user_creation_is_one_entry_without_the_password(people, audit_log):
+    password = "another long passphrase 7"
+    data = {
+        "username": "hired",
+        "usable_password": "true",
+        "password1": password,
+        "password2": password,
+        **inline("memberships", []),
+    }
+    response = client_for(people.owner).post(reverse("admin:accounts_user_add"), data)
+    assert response.status_code == 302, response.text[:3000]
+    entry = audit_log.one()
+    assert (entry.verb, entry.via, entry.object_label) == ("person created", "admin", "hired")
+    assert entry.changes["password"] == "changed"
+    assert password not in json.dumps(entry.changes)
