@@ -1,10 +1,10 @@
 """The audit log: who changed what, recorded by the write services themselves.
 
-Each service that changes a workspace, a membership, a dataset or its schema, a webhook,
-an API key, or starts a job calls `created`, `updated` or `deleted` here once, inside its
-own transaction: the admin, the API and the pages all reach the change through that
-service, so each change is recorded once whatever the adapter, and a write that rolls
-back leaves no entry.
+Each service that changes a workspace, a membership, a per-dataset grant, a person, a
+dataset or its schema, a webhook, an API key, or starts a job calls `created`, `updated`,
+`deleted` (or `record`) here once, inside its own transaction: the admin, the API and
+the pages all reach the change through that service, so each change is recorded once
+whatever the adapter, and a write that rolls back leaves no entry.
 
 Who made the change and through what come from the request being served
 (`audit_middleware` in `workspaces.middleware` sets them with `acting`); anything outside a

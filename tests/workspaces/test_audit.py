@@ -218,6 +218,7 @@ def test_workspace_admins_see_only_their_workspaces_entries(people, entries):
     listing = client.get(reverse("admin:workspaces_auditentry_changelist"))
     assert listing.status_code == 200
     assert "in-a" in listing.text and "in-b" not in listing.text and "hooks.example.com" not in listing.text
+    assert "workspace-b" not in listing.text and "owner" not in listing.text  # nor in the filters' choices
     theirs = AuditEntry.objects.filter(workspace=people.workspace_b).first()
     organisation = AuditEntry.objects.get(verb="webhook created")
     for entry in (theirs, organisation):
