@@ -11,7 +11,9 @@ from django.utils.translation import ngettext
 
 from accounts.api_keys import api_key_revoke
 from accounts.models import ApiKey, User
+from accounts.services import user_delete, user_save
 from workspaces import access
+from workspaces.admin import save_membership_formset
 from workspaces.models import Membership
 
 
@@ -47,6 +49,19 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return access.is_owner(request.user)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        user_save(user=obj)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        user_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            user_delete(user=user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        save_membership_formset(formset)
 
 
 @admin.register(ApiKey)

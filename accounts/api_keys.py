@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, User
 from config.db import Columns
-from workspaces import access
+from workspaces import access, audit
 
 KEY_PREFIX = "fl"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -59,6 +59,14 @@ def api_key_create(
         read_only=read_only,
         expires_at=expires_at,
     )
+    audit.created(
+        api_key,
+        verb="key created",
+        fields=("user_id", "name", "prefix", "digest", "workspace_id", "read_only", "expires_at"),
+        workspace_id=api_key.workspace_id,
+        label=_key_label(api_key, user),
+        secret=["digest"],
+    )
     return api_key, key
 
 
@@ -98,9 +106,16 @@ def api_key_authenticate(key: str) -> ApiKey | None:
     return api_key
 
 
+@transaction.atomic
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     """Revoke a key for good; revoking twice changes nothing."""
     if api_key.revoked_at is None:
+        before = audit.snapshot(api_key, ["revoked_at"])
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        audit.updated(api_key, before, verb="key revoked", workspace_id=api_key.workspace_id, label=_key_label(api_key))
     return api_key
+
+
+def _key_label(api_key: ApiKey, user: User | None = None) -> str:
+    return f"{api_key.name} (fl_{api_key.prefix}_…) of {(user or api_key.user).username}"

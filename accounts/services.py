@@ -12,8 +12,12 @@ from django.db.models import ProtectedError
 
 from accounts.models import User
 from config.db import unique_name
+from workspaces import audit
 
 ROLES = ("owner", "admin", "annotator")
+# What the audit log records of a person; the password (its hash) only as "changed".
+# People are organisation-wide, so their entries belong to no workspace (owners see them).
+USER_AUDITED = ("username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser", "password")
 
 
 class UserError(ValueError):
@@ -60,6 +64,7 @@ def user_create(
     user.set_password(password)
     with unique_name(f"a user named {username!r}", error=partial(UserError, conflict=True)):
         user.save()
+    _audit_created(user)
     return user
 
 
@@ -68,6 +73,7 @@ def user_update(*, user: User, actor: User | None = None, **changes: Any) -> Use
     """Change a user. Nobody changes their own role (an owner cannot lock themselves out)."""
     password = changes.pop("password", None)
     role = changes.pop("role", None)
+    before = audit.snapshot(User.objects.get(pk=user.pk), USER_AUDITED)
     if actor is not None and actor.pk == user.pk and role is not None and role != _role_of(user):
         raise UserError("you cannot change your own role", conflict=True)
     for key in ("username", "first_name", "last_name", "email"):
@@ -80,7 +86,26 @@ def user_update(*, user: User, actor: User | None = None, **changes: Any) -> Use
         user.set_password(password)
     with unique_name(f"a user named {user.username!r}", error=partial(UserError, conflict=True)):
         user.save()
+    audit.updated(user, before, verb="person changed", workspace_id=None, secret=["password"])
     return user
+
+
+@transaction.atomic
+def user_save(*, user: User) -> User:
+    """Save a person whose fields a form has set (the admin's user forms), recording what
+    changed; `user_create` and `user_update` are the checked paths for everything else."""
+    if user._state.adding:
+        user.save()
+        _audit_created(user)
+        return user
+    before = audit.snapshot(User.objects.get(pk=user.pk), USER_AUDITED)
+    user.save()
+    audit.updated(user, before, verb="person changed", workspace_id=None, secret=["password"])
+    return user
+
+
+def _audit_created(user: User) -> None:
+    audit.created(user, verb="person created", fields=USER_AUDITED, workspace_id=None, secret=["password"])
 
 
 @transaction.atomic
@@ -91,6 +116,7 @@ def user_delete(*, user: User, actor: User | None = None) -> None:
         raise UserError("you cannot delete your own account", conflict=True)
     try:
         with transaction.atomic():
+            audit.deleted(user, verb="person deleted", fields=["username", "email"], workspace_id=None)
             user.delete()
     except ProtectedError:
         raise UserError("the user has responses; deactivate them instead of deleting", conflict=True) from None

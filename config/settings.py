@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The caller's workspace roles, read once per request however often they are checked.
     "workspaces.middleware.roles_memo_middleware",
+    # Who is acting, and through what (admin, API, page), for the audit log.
+    "workspaces.middleware.audit_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

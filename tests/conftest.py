@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
-from workspaces.models import Role, Workspace
+from workspaces.models import AuditEntry, Role, Workspace
 
 pytest_plugins = ["tests.webhook_receiver", "tests.gunicorn_server"]
 
@@ -83,6 +83,28 @@ def build_people() -> People:
         labeler_b=labeler_b,
         outsider=UserFactory(username="outsider"),
     )
+
+
+class AuditLog:
+    """The audit entries written since the last look (a test's setup writes entries too)."""
+
+    def __init__(self) -> None:
+        self.seen = set(AuditEntry.objects.values_list("pk", flat=True))
+
+    def new(self) -> list[AuditEntry]:
+        entries = AuditEntry.objects.exclude(pk__in=self.seen).select_related("actor", "workspace").order_by("at")
+        self.seen |= {entry.pk for entry in entries}
+        return list(entries)
+
+    def one(self) -> AuditEntry:
+        entries = self.new()
+        assert len(entries) == 1, [(entry.verb, entry.object_label, entry.changes) for entry in entries]
+        return entries[0]
+
+
+@pytest.fixture
+def audit_log(people) -> AuditLog:
+    return AuditLog()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -28,11 +28,12 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
 
-from workspaces.models import Membership, Role, Workspace
+from workspaces import audit
+from workspaces.models import AuditAction, Membership, Role, Workspace
 
 ANNOTATE_DATASET_PERMISSION = "feedback.annotate_dataset"
 REVIEW_DATASET_PERMISSION = "feedback.review_dataset"
@@ -269,17 +270,34 @@ def visible_metadata_properties(user: UserLike | None, dataset: DatasetLike, pro
 
 def grant_dataset_access(*, dataset: Model, user: AbstractBaseUser) -> None:
     """Open a restricted dataset to one named annotator."""
-    assign_perm(ANNOTATE_DATASET_PERMISSION, user, dataset)
+    _set_grant(ANNOTATE_DATASET_PERMISSION, "annotator", dataset=dataset, user=user, granted=True)
 
 
 def revoke_dataset_access(*, dataset: Model, user: AbstractBaseUser) -> None:
-    remove_perm(ANNOTATE_DATASET_PERMISSION, user, dataset)
+    _set_grant(ANNOTATE_DATASET_PERMISSION, "annotator", dataset=dataset, user=user, granted=False)
 
 
 def grant_review(*, dataset: Model, user: AbstractBaseUser) -> None:
     """Let one annotator review the dataset (`can_review`)."""
-    assign_perm(REVIEW_DATASET_PERMISSION, user, dataset)
+    _set_grant(REVIEW_DATASET_PERMISSION, "reviewer", dataset=dataset, user=user, granted=True)
 
 
 def revoke_review(*, dataset: Model, user: AbstractBaseUser) -> None:
-    remove_perm(REVIEW_DATASET_PERMISSION, user, dataset)
+    _set_grant(REVIEW_DATASET_PERMISSION, "reviewer", dataset=dataset, user=user, granted=False)
+
+
+@transaction.atomic
+def _set_grant(permission: str, grantee: str, *, dataset: Model, user: AbstractBaseUser, granted: bool) -> None:
+    """Grant or revoke a per-dataset permission; a change (not a repeat) goes to the audit log."""
+    held = permission.split(".")[1] in get_user_perms(user, dataset)
+    if held == granted:
+        return
+    (assign_perm if granted else remove_perm)(permission, user, dataset)
+    username = getattr(user, "username", str(user.pk))
+    audit.record(
+        dataset,
+        action=AuditAction.UPDATED,
+        verb=f"{grantee} {'granted' if granted else 'revoked'}",
+        workspace_id=dataset.workspace_id,  # type: ignore[attr-defined]
+        changes={grantee: [None, username] if granted else [username, None]},
+    )

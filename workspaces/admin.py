@@ -7,16 +7,18 @@ edits only those workspaces and what is in them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from workspaces import access
-from workspaces.models import Membership, Workspace
+from workspaces.models import AuditEntry, Membership, Role, Workspace
+from workspaces.services import membership_add, membership_remove, workspace_create, workspace_delete, workspace_rename
 
 
 class WorkspaceScopedAdmin(admin.ModelAdmin):
@@ -62,6 +64,21 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
         if db_field.related_model is Workspace:
             kwargs["queryset"] = access.managed_workspaces(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def save_membership_formset(formset: Any) -> None:
+    """Save an inline formset of memberships (on a workspace's page or a person's) through
+    the services, so each change is checked and audited as the API's are."""
+    formset.save(commit=False)
+    for membership in formset.deleted_objects:
+        membership_remove(workspace=membership.workspace, user=membership.user)
+    for membership, changed in formset.changed_objects:
+        if "user" in changed or "workspace" in changed:  # the row now names someone (somewhere) else
+            stored = Membership.objects.select_related("workspace", "user").get(pk=membership.pk)
+            membership_remove(workspace=stored.workspace, user=stored.user)
+        membership_add(workspace=membership.workspace, user=membership.user, role=Role(membership.role))
+    for membership in formset.new_objects:
+        membership_add(workspace=membership.workspace, user=membership.user, role=Role(membership.role))
 
 
 class MembershipInline(admin.TabularInline):
@@ -118,3 +135,98 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return access.can_create_workspaces(request.user)
+
+    def save_model(self, request: HttpRequest, obj: Workspace, form: Any, change: bool) -> None:
+        if change:
+            workspace_rename(workspace=obj, name=form.cleaned_data["name"])
+        else:
+            created = workspace_create(name=form.cleaned_data["name"])
+            obj.pk = created.pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        save_membership_formset(formset)
+
+    def delete_model(self, request: HttpRequest, obj: Workspace) -> None:
+        workspace_delete(workspace=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Workspace]) -> None:
+        for workspace in queryset:
+            workspace_delete(workspace=workspace)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(WorkspaceScopedAdmin):
+    """The audit log, read-only for everyone: owners see every entry; a workspace admin
+    sees their workspaces' entries (not the organisation-wide ones: webhooks, API keys
+    that reach every workspace)."""
+
+    list_display = ["at", "actor_name", "via", "verb", "object_type", "object_label", "workspace_name"]
+    list_filter = [
+        ("workspace", admin.RelatedOnlyFieldListFilter),
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "object_type",
+        "via",
+        "action",
+        "at",
+    ]
+    search_fields = ["object_label", "object_id", "verb", "actor_label"]
+    date_hierarchy = "at"
+    fields = [
+        "at",
+        "actor_name",
+        "via",
+        "action",
+        "verb",
+        "object_type",
+        "object_id",
+        "object_label",
+        "workspace_name",
+        "changes_table",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("workspace")
+
+    def _may_use(self, request: HttpRequest) -> bool:
+        # Owners read the organisation-wide entries even before any workspace exists.
+        return access.is_owner(request.user) or super()._may_use(request)
+
+    @admin.display(description="actor", ordering="actor_label")
+    def actor_name(self, entry: AuditEntry) -> str:
+        return entry.actor_label or "system"
+
+    @admin.display(description="workspace")
+    def workspace_name(self, entry: AuditEntry) -> str:
+        # A deleted workspace's entries keep its id; the join then finds nothing.
+        if entry.workspace_id is None:
+            return "—"
+        return entry.workspace.name if entry.workspace is not None else f"deleted ({entry.workspace_id})"
+
+    @admin.display(description="changes")
+    def changes_table(self, entry: AuditEntry) -> str:
+        def shown(value: Any) -> str:
+            if value is None:
+                return "—"
+            return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (name, shown(change[0]), shown(change[1])) if isinstance(change, list) else (name, "", change)
+                for name, change in sorted(entry.changes.items())
+            ),
+        )
+        return format_html("<table><tr><th>field</th><th>before</th><th>after</th></tr>{}</table>", rows)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False

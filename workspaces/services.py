@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from config.db import unique_name
-from workspaces import access
+from workspaces import access, audit
 from workspaces.models import Membership, Role, Workspace
 
 
@@ -21,15 +21,31 @@ class WorkspaceError(ValueError):
         self.conflict = conflict
 
 
-@transaction.atomic
-def workspace_create(*, name: str) -> Workspace:
-    workspace = Workspace(name=name)
+def _save(workspace: Workspace) -> None:
     try:
         workspace.full_clean(validate_unique=False)
     except ValidationError as error:
         raise WorkspaceError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from None
-    with unique_name(f"a workspace named {name!r}", error=partial(WorkspaceError, conflict=True)):
+    with unique_name(f"a workspace named {workspace.name!r}", error=partial(WorkspaceError, conflict=True)):
         workspace.save()
+
+
+@transaction.atomic
+def workspace_create(*, name: str) -> Workspace:
+    workspace = Workspace(name=name)
+    _save(workspace)
+    audit.created(workspace, verb="workspace created", fields=["name"], workspace_id=workspace.pk)
+    return workspace
+
+
+@transaction.atomic
+def workspace_rename(*, workspace: Workspace, name: str) -> Workspace:
+    # Read again: the admin hands over its form's object with the new name already set.
+    workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    before = audit.snapshot(workspace, ["name"])
+    workspace.name = name
+    _save(workspace)
+    audit.updated(workspace, before, verb="workspace renamed", workspace_id=workspace.pk)
     return workspace
 
 
@@ -38,6 +54,7 @@ def workspace_delete(*, workspace: Workspace) -> None:
     """Delete an empty workspace; one that still holds datasets is refused."""
     if workspace.datasets.exists():  # type: ignore[attr-defined]
         raise WorkspaceError("the workspace still has datasets; delete them first", conflict=True)
+    audit.deleted(workspace, verb="workspace deleted", fields=["name"], workspace_id=workspace.pk)
     workspace.delete()
 
 
@@ -46,14 +63,31 @@ def membership_add(*, workspace: Workspace, user: Any, role: Role | None = None)
     """Add `user` to `workspace` (idempotent). Without a role, staff users join as admins."""
     role = role or (Role.ADMIN if user.is_staff else Role.ANNOTATOR)
     membership, created = Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": role})
-    if not created and membership.role != role:
+    label = _membership_label(workspace, user)
+    if created:
+        audit.created(membership, verb="member added", fields=["role"], workspace_id=workspace.pk, label=label)
+    elif membership.role != role:
+        before = audit.snapshot(membership, ["role"])
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
+        audit.updated(membership, before, verb="role changed", workspace_id=workspace.pk, label=label)
     access.roles_memo_forget(user)
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, workspace: Workspace, user: Any) -> None:
-    Membership.objects.filter(workspace=workspace, user=user).delete()
+    for membership in Membership.objects.filter(workspace=workspace, user=user):
+        audit.deleted(
+            membership,
+            verb="member removed",
+            fields=["role"],
+            workspace_id=workspace.pk,
+            label=_membership_label(workspace, user),
+        )
+        membership.delete()
     access.roles_memo_forget(user)
+
+
+def _membership_label(workspace: Workspace, user: Any) -> str:
+    return f"{user.username} in {workspace.name}"

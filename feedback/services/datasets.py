@@ -39,6 +39,7 @@ from feedback.services.responses import record_status_for
 from feedback.services.webhooks import webhook_notify
 from feedback.storable import json_problems, text_problem
 from feedback.webhooks import dataset_data
+from workspaces import audit
 from workspaces.models import Workspace
 
 DATASET_EDITABLE = (
@@ -57,6 +58,12 @@ DATASET_EDITABLE = (
     "gold_min_answers",
     "gold_pause_flagged",
 )
+
+# What the audit log records of each schema item (besides its name, when it is added).
+FIELD_AUDITED = ("title", "type", "required", "settings")
+QUESTION_AUDITED = ("title", "description", "type", "required", "settings")
+METADATA_PROPERTY_AUDITED = ("title", "type", "settings", "visible_for_annotators")
+VECTOR_SETTINGS_AUDITED = ("title", "dimensions")
 
 
 def _check_dataset_metadata(metadata: Any) -> None:
@@ -107,6 +114,7 @@ def dataset_create(*, workspace: Workspace, name: str, **options: Any) -> Datase
     validate_model_fields(dataset)
     with unique_name(f"a dataset named {name!r} in this workspace"):
         dataset.save()
+    audit.created(dataset, verb="dataset created", fields=DATASET_EDITABLE, workspace_id=dataset.workspace_id)
     webhook_notify("dataset.created", lambda: [dataset_data(dataset)])
     return dataset
 
@@ -122,6 +130,7 @@ def dataset_update(*, dataset: Dataset, **changes: Any) -> Dataset:
     if changes.get("guidelines", "") is None:
         changes["guidelines"] = ""
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    before = audit.snapshot(dataset, changes)
     overlap_changed = "min_submitted" in changes and changes["min_submitted"] != dataset.min_submitted
     for key, value in changes.items():
         setattr(dataset, key, value)
@@ -134,6 +143,7 @@ def dataset_update(*, dataset: Dataset, **changes: Any) -> Dataset:
         # Records whose status changes here send no record events (as in Argilla 2.8,
         # which only re-derives them in a background job); `dataset.updated` says why.
         Record.objects.filter(dataset=dataset).update(status=record_status_for(dataset.min_submitted))
+    audit.updated(dataset, before, verb="dataset changed", workspace_id=dataset.workspace_id)
     webhook_notify("dataset.updated", lambda: [dataset_data(dataset)])
     return dataset
 
@@ -151,9 +161,11 @@ def dataset_publish(*, dataset: Dataset) -> Dataset:
         problems.append(Problem(("questions",), "add at least one required question before publishing"))
     if problems:
         raise InvalidData(problems)
+    before = audit.snapshot(dataset, ["status"])
     dataset.status = DatasetStatus.READY
     dataset.published_at = timezone.now()
     dataset.save(update_fields=["status", "published_at", "updated_at"])
+    audit.updated(dataset, before, verb="dataset published", workspace_id=dataset.workspace_id)
     webhook_notify("dataset.published", lambda: [dataset_data(dataset)])
     return dataset
 
@@ -163,7 +175,28 @@ def dataset_delete(*, dataset: Dataset) -> None:
     """Delete the dataset with its schema, records, suggestions and responses.
     `dataset.deleted` carries the dataset as it was; its records send no events."""
     webhook_notify("dataset.deleted", lambda: [dataset_data(dataset)])
+    audit.deleted(dataset, verb="dataset deleted", fields=["name"], workspace_id=dataset.workspace_id)
     Dataset.objects.filter(pk=dataset.pk).delete()
+
+
+SchemaItem = Field | Question | MetadataProperty | VectorSettings
+
+
+def _item_label(item: SchemaItem) -> str:
+    return f"{item.name} in {item.dataset.name}"
+
+
+def _audit_created(item: SchemaItem, verb: str, fields: tuple[str, ...]) -> None:
+    workspace_id = item.dataset.workspace_id
+    audit.created(item, verb=verb, fields=("name", *fields), workspace_id=workspace_id, label=_item_label(item))
+
+
+def _audit_updated(item: SchemaItem, verb: str, before: dict[str, Any]) -> None:
+    audit.updated(item, before, verb=verb, workspace_id=item.dataset.workspace_id, label=_item_label(item))
+
+
+def _audit_deleted(item: SchemaItem, verb: str) -> None:
+    audit.deleted(item, verb=verb, fields=["name"], workspace_id=item.dataset.workspace_id, label=_item_label(item))
 
 
 def _require_draft(dataset: Dataset, what: str) -> None:
@@ -203,6 +236,7 @@ def field_create(
     validate_model_fields(field)
     with unique_name(f"a field named {name!r} in this dataset"):
         field.save()
+    _audit_created(field, "field added", FIELD_AUDITED)
     return field
 
 
@@ -217,6 +251,7 @@ def field_update(
 ) -> Field:
     """Change a field's title or settings; its type and `required` only while a draft."""
     field = Field.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=field.pk)
+    before = audit.snapshot(field, FIELD_AUDITED)
     published = field.dataset.is_published
     if type is not None and type != field.type:
         if published:
@@ -232,6 +267,7 @@ def field_update(
         field.title = title
     validate_model_fields(field)
     field.save()
+    _audit_updated(field, "field changed", before)
     return field
 
 
@@ -249,6 +285,7 @@ def field_delete(*, field: Field) -> None:
     ]
     if span_questions:
         raise InvalidData.at((), f"span questions {span_questions} mark spans in this field; delete them first")
+    _audit_deleted(field, "field deleted")
     field.delete()
 
 
@@ -289,6 +326,7 @@ def question_create(
     validate_model_fields(question)
     with unique_name(f"a question named {name!r} in this dataset"):
         question.save()
+    _audit_created(question, "question added", QUESTION_AUDITED)
     return question
 
 
@@ -356,6 +394,7 @@ def question_update(
 ) -> Question:
     """Change a question. `settings` may be partial: given keys replace the stored ones."""
     question = Question.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=question.pk)
+    before = audit.snapshot(question, QUESTION_AUDITED)
     new_type = type or question.type
     new_required = question.required if required is None else required
     cleaned = check_question_change(question, type=new_type, required=new_required, settings=settings or {})
@@ -366,12 +405,14 @@ def question_update(
         question.description = description
     validate_model_fields(question)
     question.save()
+    _audit_updated(question, "question changed", before)
     return question
 
 
 @transaction.atomic
 def question_delete(*, question: Question) -> None:
     _require_draft(question.dataset, "deleting a question")
+    _audit_deleted(question, "question deleted")
     question.delete()
 
 
@@ -400,6 +441,7 @@ def metadata_property_create(
     validate_model_fields(prop)
     with unique_name(f"a metadata property named {name!r} in this dataset"):
         prop.save()
+    _audit_created(prop, "metadata property added", METADATA_PROPERTY_AUDITED)
     return prop
 
 
@@ -407,18 +449,23 @@ def metadata_property_create(
 def metadata_property_update(
     *, prop: MetadataProperty, title: str | None = None, visible_for_annotators: bool | None = None
 ) -> MetadataProperty:
+    # Read again: the admin hands over its form's object with the new values already set.
+    prop = MetadataProperty.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=prop.pk)
+    before = audit.snapshot(prop, METADATA_PROPERTY_AUDITED)
     if title is not None:
         prop.title = title
     if visible_for_annotators is not None:
         prop.visible_for_annotators = visible_for_annotators
     validate_model_fields(prop)
     prop.save()
+    _audit_updated(prop, "metadata property changed", before)
     return prop
 
 
 @transaction.atomic
 def metadata_property_delete(*, prop: MetadataProperty) -> None:
     """Delete the property; records keep their values as extra metadata."""
+    _audit_deleted(prop, "metadata property deleted")
     prop.delete()
 
 
@@ -428,15 +475,21 @@ def vector_settings_create(*, dataset: Dataset, name: str, dimensions: int, titl
     validate_model_fields(vector_settings)
     with unique_name(f"vector settings named {name!r} in this dataset"):
         vector_settings.save()
+    _audit_created(vector_settings, "vector settings added", VECTOR_SETTINGS_AUDITED)
     return vector_settings
 
 
 @transaction.atomic
 def vector_settings_update(*, vector_settings: VectorSettings, title: str | None = None) -> VectorSettings:
+    vector_settings = (
+        VectorSettings.objects.select_related("dataset").select_for_update(of=("self",)).get(pk=vector_settings.pk)
+    )
+    before = audit.snapshot(vector_settings, VECTOR_SETTINGS_AUDITED)
     if title is not None:
         vector_settings.title = title
     validate_model_fields(vector_settings)
     vector_settings.save()
+    _audit_updated(vector_settings, "vector settings changed", before)
     return vector_settings
 
 
@@ -445,6 +498,7 @@ def vector_settings_delete(*, vector_settings: VectorSettings) -> None:
     """Delete the settings and drop their vectors from every record of the dataset."""
     records = Record.objects.filter(dataset_id=vector_settings.dataset_id, vectors__has_key=vector_settings.name)
     records.update(vectors=JSONWithoutKey("vectors", vector_settings.name))
+    _audit_deleted(vector_settings, "vector settings deleted")
     vector_settings.delete()
 
 

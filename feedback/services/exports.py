@@ -50,6 +50,7 @@ from feedback.services.jobs import (
     job_start,
 )
 from feedback.unification import PER_LABELER, REVIEWED
+from workspaces import audit
 
 FORMATS = tuple(FILE_FORMATS)
 CHUNK = 1000
@@ -229,6 +230,7 @@ def export_create(
         format=format,
         options=options,
     )
+    audit.created(job, verb="export started", fields=("layout", "format", "options"), workspace_id=dataset.workspace_id)
     if queue_run:
         job_send_after_commit(job=job)
     return job

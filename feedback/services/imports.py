@@ -41,6 +41,7 @@ from feedback.models import Dataset, ImportJob, JobStatus
 from feedback.services.jobs import RUN_IMPORT_TASK as RUN_IMPORT_TASK
 from feedback.services.jobs import JobLost, heartbeat, job_finish, job_progress, job_send_after_commit, job_start
 from feedback.services.records import records_bulk_check, records_bulk_upsert
+from workspaces import audit
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[float], None]
@@ -106,6 +107,12 @@ def import_create(
     suffix = PurePosixPath(filename).suffix.lower()[:16]
     job.file.name = default_storage.save(f"imports/{dataset.pk}/{job.pk}{suffix}", File(file))
     job.save()
+    audit.created(
+        job,
+        verb="import started",
+        fields=("source_name", "format", "mapping", "skip_bad_rows", "split"),
+        workspace_id=dataset.workspace_id,
+    )
     if run_in_background:
         job_send_after_commit(job=job)
     return job

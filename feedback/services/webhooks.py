@@ -40,6 +40,7 @@ from feedback.errors import InvalidData, Problem
 from feedback.models import WEBHOOK_EVENTS, DeliveryStatus, Webhook, WebhookDelivery
 from feedback.services._common import queue
 from feedback.storable import text_problem
+from workspaces import audit
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ DELIVER_WEBHOOK_TASK = "feedback.tasks.deliver_webhook"
 Listeners = dict[str, list[Webhook]]
 
 _url_validator = URLValidator(schemes=["http", "https"])
+# Webhooks are organisation-wide: their audit entries belong to no workspace (owners see them).
+WEBHOOK_AUDITED = ("url", "events", "enabled", "description", "secret")
 
 
 def _new_secret() -> str:
@@ -90,9 +93,11 @@ def webhook_create(*, url: str, events: Sequence[str], description: str | None =
         problems.append(Problem(("enabled",), "must be true or false"))
     if problems:
         raise InvalidData(problems)
-    return Webhook.objects.create(
+    webhook = Webhook.objects.create(
         url=url, events=list(events), description=description or "", enabled=enabled, secret=_new_secret()
     )
+    audit.created(webhook, verb="webhook created", fields=WEBHOOK_AUDITED, workspace_id=None, secret=["secret"])
+    return webhook
 
 
 @transaction.atomic
@@ -109,6 +114,9 @@ def webhook_update(
         problems.append(Problem(("enabled",), "must be true or false"))
     if problems:
         raise InvalidData(problems)
+    # Read again: the admin hands over its form's object with the new values already set.
+    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    before = audit.snapshot(webhook, WEBHOOK_AUDITED)
     if url is not None:
         webhook.url = url
     if events is not None:
@@ -118,11 +126,13 @@ def webhook_update(
     if description is not None:
         webhook.description = description
     webhook.save()
+    audit.updated(webhook, before, verb="webhook changed", workspace_id=None, secret=["secret"])
     return webhook
 
 
 @transaction.atomic
 def webhook_delete(*, webhook: Webhook) -> None:
+    audit.deleted(webhook, verb="webhook deleted", fields=["url", "events"], workspace_id=None)
     webhook.delete()
 
 

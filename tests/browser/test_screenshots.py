@@ -18,6 +18,7 @@ from feedback.models import Dataset, Record
 from tests.browser.conftest import log_in
 from tests.browser.labeler_pages import VIEWPORTS, pages, review_pages
 from tests.browser.review_data import disputed_comparison
+from workspaces.models import AuditEntry
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -75,6 +76,7 @@ def admin_pages() -> list[tuple[str, str]]:
     comparison = Dataset.objects.get(name="response-comparison")
     evaluation = Dataset.objects.get(name="internal-evaluation")
     record = Record.objects.filter(dataset=comparison).order_by("inserted_at", "id").first()
+    created = AuditEntry.objects.get(verb="dataset created", object_id=str(comparison.pk))  # guidelines and all
     return [
         ("admin-index", "/admin/"),
         ("admin-datasets", "/admin/feedback/dataset/"),
@@ -87,6 +89,8 @@ def admin_pages() -> list[tuple[str, str]]:
         ("admin-export-jobs", "/admin/feedback/exportjob/"),
         ("admin-import-jobs", "/admin/feedback/importjob/"),
         ("admin-metrics-jobs", "/admin/feedback/metricsjob/"),
+        ("admin-audit-log", "/admin/workspaces/auditentry/"),
+        ("admin-audit-entry", f"/admin/workspaces/auditentry/{created.pk}/change/"),
     ]
 
 
