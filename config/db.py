@@ -25,6 +25,9 @@ def unique_name(what: str, *, error: Callable[[str], Exception]) -> Iterator[Non
         raise error(f"{what} already exists") from None
 
 
+_INSERT = "INSERT INTO {table} ({columns}) VALUES {values}"
+
+
 class Columns(Generic[M]):
     """A model's columns for a statement written in SQL, and its rows read back as model
     instances, converted as the ORM converts them (JSON, and UUIDs and dates on SQLite).
@@ -43,6 +46,27 @@ class Columns(Generic[M]):
 
     def __len__(self) -> int:
         return len(self.fields)
+
+    def insert(self, connection: Any, instances: Sequence[M]) -> None:
+        """INSERT new `instances` with every column given, as `bulk_create` does for a
+        model whose primary key is set in Python (each field's `pre_save` included, so
+        `auto_now` stamps are set): one statement, its SQL written without the ORM."""
+        if not instances:
+            return
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+            for instance in instances
+            for field in self.fields
+        ]
+        columns = ", ".join(f'"{field.column}"' for field in self.fields)
+        row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        statement = _INSERT.format(
+            table=self.model._meta.db_table, columns=columns, values=", ".join([row] * len(instances))
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+        for instance in instances:
+            instance._state.adding, instance._state.db = False, connection.alias
 
     def read(self, connection: Any, row: Sequence[Any], start: int = 0) -> M:
         """The instance in `row`'s columns from `start` on."""

@@ -212,7 +212,9 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
         if change.time_spent_seconds is not None:
             current.time_spent_seconds = (current.time_spent_seconds or 0) + change.time_spent_seconds
         written.responses.append(current)
-    Response.objects.bulk_create(written.created, batch_size=1000)
+    connection = connections[Response.objects.db]
+    for start in range(0, len(written.created), 1000):  # `bulk_create`'s batches, in SQL (see `Columns`)
+        _RESPONSE.insert(connection, written.created[start : start + 1000])
     Response.objects.bulk_update(
         written.updated,
         ["values", "status", "submitted_at", "updated_at", "context", "time_spent_seconds"],

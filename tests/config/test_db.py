@@ -63,3 +63,19 @@ def test_several_models_share_one_row(people):
         row = cursor.fetchone()
     assert _fields(records.read(connection, row)) == _fields(Record.objects.get(pk=record.pk))
     assert _fields(datasets.read(connection, row, len(records))) == _fields(Dataset.objects.get(pk=dataset.pk))
+
+
+def test_insert_stores_every_column_as_bulk_create_does(people):
+    """New instances go in as they are (JSON and nulls included), `auto_now` stamps set,
+    and come out saved: the ORM reads back exactly what was inserted."""
+    dataset = comparison_dataset(people.workspace_a)
+    first, second = add_records(dataset, 2)
+    responses = [
+        Response(record=first, user=people.labeler_a1, values={"quality": {"value": 3}}, status="draft"),
+        Response(record=second, user=people.labeler_a1, values={}, status="submitted", time_spent_seconds=1.5),
+    ]
+    Columns(Response, "a").insert(connection, responses)
+    for response in responses:
+        assert not response._state.adding
+        assert response.updated_at is not None
+        assert _fields(Response.objects.get(pk=response.pk)) == _fields(response)
