@@ -48,7 +48,8 @@ def test_a_task_sent_in_a_request_logs_with_the_request_id_on_the_worker(people,
 
     wait_for(finished)
     assert job.status == JobStatus.SUCCEEDED, job.error
-    task_lines = [line for line in worker_lines(tmp_path / "w1.log") if line.get("task") == RUN_EXPORT_TASK]
+    (log,) = tmp_path.glob("w*.log")  # the one worker's output
+    task_lines = [line for line in worker_lines(log) if line.get("task") == RUN_EXPORT_TASK]
     ends = [line for line in task_lines if line.get("state")]
     assert ends and ends[-1]["state"] == "SUCCESS", task_lines
     assert {line["request_id"] for line in task_lines} == {"export-42"}
