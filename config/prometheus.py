@@ -14,11 +14,12 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import redis
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -45,11 +46,13 @@ def queue_depths() -> dict[str, int]:
     """Messages waiting in each Celery queue (Redis LLEN); empty when tasks run in-process."""
     if app.conf.task_always_eager:
         return {}
-    client = redis.Redis.from_url(
-        app.conf.broker_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
-    )
     names = queue_names(app.conf.task_default_queue)
-    with client.pipeline(transaction=False) as pipeline:
+    with (
+        redis.Redis.from_url(
+            app.conf.broker_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+        ) as client,
+        client.pipeline(transaction=False) as pipeline,
+    ):
         for name in names:
             for key in (name, *(f"{name}{PRIORITY_SEPARATOR}{step}" for step in PRIORITY_STEPS)):
                 pipeline.llen(key)
@@ -74,10 +77,13 @@ class ScrapeTimeCollector(Collector):
                 for queue, depth in depths.items():
                     gauge.add_metric([queue], depth)
                 yield gauge
-        yield from job_duration_families()
+        try:
+            yield job_durations()
+        except DatabaseError as error:
+            logger.warning("metrics: job durations left out, the database did not answer: %s", error)
 
 
-def job_duration_families() -> Iterable[Any]:
+def job_durations() -> HistogramMetricFamily:
     """Finished jobs' run times (finished_at - started_at), by kind and outcome, as one
     cumulative histogram over the jobs the database holds."""
     histogram = HistogramMetricFamily(
@@ -90,7 +96,7 @@ def job_duration_families() -> Iterable[Any]:
         histogram.add_metric(
             [durations.kind, durations.outcome], [*buckets, ("+Inf", durations.count)], durations.total_seconds
         )
-    yield histogram
+    return histogram
 
 
 def exposition() -> bytes:

@@ -111,28 +111,24 @@ _task_tokens: dict[str, tuple[contextvars.Token, float]] = {}
 
 @task_prerun.connect
 def _adopt_request_id(task_id: str = "", task: Any = None, **_: Any) -> None:
+    name = getattr(task, "name", None)
     rid = getattr(task.request, TASK_HEADER, None) if task is not None else None
     # A task run in-process (no broker) keeps the id of the request that ran it.
     token = request_id.set(rid or request_id.get())
     _task_tokens[task_id] = (token, time.perf_counter())
-    task_log.info(
-        "task %s started", task.name if task else "?", extra={"task": task.name if task else None, "task_id": task_id}
-    )
+    task_log.info("task %s started", name, extra={"task": name, "task_id": task_id})
 
 
 @task_postrun.connect
 def _drop_request_id(task_id: str = "", task: Any = None, state: str | None = None, **_: Any) -> None:
+    name = getattr(task, "name", None)
     token, started = _task_tokens.pop(task_id, (None, time.perf_counter()))
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
     task_log.info(
         "task %s ended: %s",
-        task.name if task else "?",
+        name,
         state,
-        extra={
-            "task": task.name if task else None,
-            "task_id": task_id,
-            "state": state,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-        },
+        extra={"task": name, "task_id": task_id, "state": state, "duration_ms": duration_ms},
     )
     if token is not None:
         request_id.reset(token)

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from accounts.api_keys import api_key_create
 from feedback.services.exports import export_create
 from feedback.services.responses import response_submit
+from tests.api.test_unavailable import database_unreachable
 from tests.builders import add_records, comparison_dataset, full_answer
 from tests.gunicorn_server import free_port, gunicorn_env, serving
 
@@ -94,6 +95,14 @@ def test_an_export_that_ran_is_in_the_job_durations(
     assert scraped[("feedloop_job_duration_seconds_count", succeeded)] == 1
     assert scraped[("feedloop_job_duration_seconds_bucket", succeeded | {("le", "+Inf")})] == 1
     assert scraped[("feedloop_job_duration_seconds_sum", succeeded)] >= 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scrape_while_the_database_is_down_leaves_out_only_the_job_durations(token):
+    with database_unreachable():
+        scraped = scrape()
+    assert not any(name.startswith("feedloop_job_duration_seconds") for name, _ in scraped)
+    assert ("feedloop_responses_submitted_total", frozenset()) in scraped
 
 
 @pytest.mark.django_db
