@@ -57,6 +57,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /readyz, answered before anything else (any Host, plain HTTP, no session).
     "config.health.HealthMiddleware",
+    # GET /metrics for a Prometheus scraper holding FEEDLOOP_METRICS_TOKEN (config.prometheus).
+    "config.prometheus.MetricsMiddleware",
+    # The request id (X-Request-ID), the access log line and the request-latency metric.
+    "config.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
@@ -395,9 +399,38 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Logs go to stdout, one line per record: JSON objects (python-json-logger) unless
+# FEEDLOOP_LOG_FORMAT=text, the default with DEBUG. Every record carries the id of the
+# request (or of the request that sent the task) it was written for (config.requestlog);
+# Celery workers log the same way (config.celery).
+FEEDLOOP_LOG_FORMAT = env_str("FEEDLOOP_LOG_FORMAT", "text" if DEBUG else "json")
+if FEEDLOOP_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"FEEDLOOP_LOG_FORMAT={FEEDLOOP_LOG_FORMAT!r} is not json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # ISO 8601 in UTC.
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": FEEDLOOP_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Prometheus metrics at GET /metrics (config.prometheus), served only to a request with
+# `Authorization: Bearer <FEEDLOOP_METRICS_TOKEN>`; unset, there is no such page.
+FEEDLOOP_METRICS_TOKEN = env_str("FEEDLOOP_METRICS_TOKEN") or ""

@@ -30,9 +30,18 @@ def free_port() -> int:
 @pytest.fixture
 def gunicorn_url(transactional_db, settings, tmp_path) -> Iterator[str]:
     """The base URL of a gunicorn serving Feedloop (two threads) on the test database."""
-    database = settings.DATABASES["default"]
     port = free_port()
-    env = {
+    command = ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"]
+    command += ["--log-level", "warning"]
+    env = gunicorn_env(settings, tmp_path)
+    with serving(command, port=port, probe="/api/v1/version", log=tmp_path / "gunicorn.log", env=env) as url:
+        yield url
+
+
+def gunicorn_env(settings, tmp_path: Path) -> dict[str, str]:
+    """The environment of a gunicorn serving Feedloop on the test database."""
+    database = settings.DATABASES["default"]
+    return {
         **os.environ,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -43,10 +52,6 @@ def gunicorn_url(transactional_db, settings, tmp_path) -> Iterator[str]:
         # Webhooks it sends go to receivers on 127.0.0.1.
         "FEEDLOOP_OUTBOUND_ALLOW_PRIVATE": "1",
     }
-    command = ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"]
-    command += ["--log-level", "warning"]
-    with serving(command, port=port, probe="/api/v1/version", log=tmp_path / "gunicorn.log", env=env) as url:
-        yield url
 
 
 @contextlib.contextmanager

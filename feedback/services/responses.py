@@ -20,6 +20,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from config.db import Columns
+from config.instruments import RESPONSES_SUBMITTED
 from feedback.errors import InvalidData, Loc, Problem, StaleResponse
 from feedback.models import Dataset, Question, Record, RecordStatus, Response, ResponseStatus
 from feedback.questions import clean_response_values
@@ -181,6 +182,7 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
     created_keys: set[tuple[Any, Any]] = set()
     updated_keys: set[tuple[Any, Any]] = set()
     answered = []
+    newly_submitted = 0
     for change in changes:
         key = (change.record_id, change.user.pk)
         current = existing.get(key)
@@ -206,6 +208,7 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
             written.recounted.add(change.record_id)
         if change.status == ResponseStatus.SUBMITTED and status_before != ResponseStatus.SUBMITTED:
             current.submitted_at = now
+            newly_submitted += 1
         current.values, current.status, current.updated_at = values, change.status, now
         if change.context:
             current.context = {**(current.context or {}), **change.context}
@@ -224,6 +227,9 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
     refresh_record_status(dataset=dataset, record_ids=written.recounted)
     if written.created or written.updated:
         touch_dataset_activity(dataset.pk, dataset.last_activity_at)
+    if newly_submitted:
+        # Counted once stored: a rolled-back transaction submitted nothing.
+        transaction.on_commit(lambda: RESPONSES_SUBMITTED.inc(newly_submitted))
     return written
 
 

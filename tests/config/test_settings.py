@@ -108,6 +108,7 @@ def test_files_go_to_a_local_directory_unless_s3_is_chosen():
             "is not auto, path or virtual",
         ),
         ({"DJANGO_SECRET_KEY": "k" * 50, **S3, "FEEDLOOP_S3_CONNECT_TIMEOUT": "0"}, "below its minimum"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_LOG_FORMAT": "xml"}, "is not json or text"),
     ],
 )
 def test_unsafe_or_malformed_settings_stop_the_process(env, message):
@@ -133,3 +134,23 @@ def test_a_deployment_names_the_origins_its_pages_also_load_files_from():
     for name in ("default-src", "script-src", "style-src", "img-src"):
         assert directives[name][-1] == "https://cdn.example.com", name
     assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
+
+
+@pytest.mark.parametrize(
+    ("env", "shape"),
+    [
+        ({"DJANGO_SECRET_KEY": "k" * 50}, "json"),
+        ({"DJANGO_DEBUG": "1"}, "text"),
+        ({"DJANGO_SECRET_KEY": "k" * 50, "FEEDLOOP_LOG_FORMAT": "text"}, "text"),
+        ({"DJANGO_DEBUG": "1", "FEEDLOOP_LOG_FORMAT": "json"}, "json"),
+    ],
+)
+def test_logs_are_json_lines_on_stdout_unless_debug_or_asked_for_text(env, shape):
+    probe = "import django, logging; django.setup(); logging.getLogger('feedloop').warning('hello')"
+    result = load(probe, **env)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    if shape == "json":
+        assert json.loads(line)["message"] == "hello" and json.loads(line)["request_id"] is None
+    else:
+        assert line.endswith("WARNING feedloop [None] hello")
