@@ -19,7 +19,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
     DJANGO_STATIC_ROOT=/app/staticfiles \
-    FEEDLOOP_STORAGE_DIR=/app/var/storage
+    FEEDLOOP_STORAGE_DIR=/app/var/storage \
+    MPLCONFIGDIR=/app/var/matplotlib
 RUN groupadd --system --gid 10001 feedloop \
  && useradd --system --uid 10001 --gid feedloop --home-dir /app --no-create-home --shell /usr/sbin/nologin feedloop
 COPY --from=builder /build /build
@@ -30,8 +31,13 @@ COPY . /app
 # Hashed, compressed static files, collected once here: no settings but a throwaway key
 # (no database, no broker); WhiteNoise serves them read-only at run time.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput
-# The only place the app writes to (local file storage); mount a volume here, or use S3.
-RUN mkdir -p /app/var/storage && chown feedloop:feedloop /app/var/storage
+# Matplotlib (the dashboard's charts) builds its font cache once, here, rather than in a
+# temporary directory at every start; it wants its directory writable.
+RUN python -c "import matplotlib.font_manager" \
+ && mkdir -p /app/var/storage \
+ && chown -R feedloop:feedloop /app/var/storage /app/var/matplotlib
+# /app/var/storage is the only place the app writes files to (local file storage):
+# mount a volume there, or use S3.
 USER 10001:10001
 EXPOSE 8000
 # For the web role (compose switches it for worker and beat); no curl in the slim base.
