@@ -3,7 +3,8 @@
 No container runtime runs on the build machine, so the image itself is not built here.
 What it is made of is checked instead, and what it runs is run: the entrypoint's roles
 on this machine against the test database and Redis, and the image's collectstatic step.
-The worker role is run in tests/workers (it needs the real-worker fixtures).
+The worker and beat roles are run in tests/workers/test_entrypoint_roles.py (with the
+real-worker fixtures).
 """
 
 from __future__ import annotations
