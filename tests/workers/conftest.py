@@ -86,14 +86,17 @@ def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
     """Start worker processes on the test database and this session's queues; tasks sent
     from the test go to them through Redis. A worker takes every kind of task unless
     given `queues` (full names, e.g. `kind_queue(QUEUE, "webhooks")`); with `beat` it
-    runs Celery beat too (-B), which sends the scheduled sweeps. Every worker still
+    runs Celery beat too (-B), which sends the scheduled sweeps; with `entrypoint` it is
+    started through the image's entrypoint (`scripts/entrypoint worker`). Every worker still
     alive is stopped after the test."""
     forget_queue()
     settings.MEDIA_ROOT = tmp_path
     database = settings.DATABASES["default"]
     workers: list[subprocess.Popen] = []
 
-    def start(*, queues: Sequence[str] = (), beat: bool = False, **extra_env: str) -> subprocess.Popen:
+    def start(
+        *, queues: Sequence[str] = (), beat: bool = False, entrypoint: bool = False, **extra_env: str
+    ) -> subprocess.Popen:
         name = f"w{next(_worker_numbers)}.{QUEUE}@tests"
         env = {
             **os.environ,
@@ -107,17 +110,16 @@ def start_worker(transactional_db, tmp_path, settings) -> Iterator[StartWorker]:
             "FEEDLOOP_WEBHOOK_TIMEOUT_SECONDS": "2",
             # Webhooks go to receivers on 127.0.0.1, which the SSRF guard refuses by default.
             "FEEDLOOP_OUTBOUND_ALLOW_PRIVATE": "1",
+            # The entrypoint finds celery on PATH, as in the image: this virtualenv's first.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             **extra_env,
         }
         log = tmp_path / f"{name.split('.')[0]}.log"
         worker = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
+                # The image's `worker` role (scripts/entrypoint), or celery itself.
+                *([str(ROOT / "scripts" / "entrypoint"), "worker"] if entrypoint else [sys.executable, "-m", "celery"]),
+                *([] if entrypoint else ["-A", "config", "worker"]),
                 "--pool=solo",
                 "--loglevel=WARNING",
                 "--without-heartbeat",
