@@ -20,11 +20,13 @@ from typing import Any
 from uuid import UUID
 
 import numpy as np
+from django.conf import settings as django_settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
+from config.replica import reading_from_replica
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Response, Suggestion
 from feedback.storable import json_problems, text_problem
@@ -274,7 +276,13 @@ def page_of(records: QuerySet[Record], ordering: list[Any], *, offset: int, limi
 
 
 def search_records(*, user: Any, dataset: Dataset, body: Any, offset: int, limit: int) -> SearchResult:
-    """Records of `dataset` matching `body`, best first, one page of them, and the total."""
+    """Records of `dataset` matching `body`, best first, one page of them, and the total.
+    Read from the replica when it catches up within FEEDLOOP_REPLICA_SEARCH_WAIT_MS."""
+    with reading_from_replica(wait=django_settings.FEEDLOOP_REPLICA_SEARCH_WAIT_MS / 1000):
+        return _search(user, dataset, body, offset, limit)
+
+
+def _search(user: Any, dataset: Dataset, body: Any, offset: int, limit: int) -> SearchResult:
     parsed = _parse(body, dataset, user)
     records = Record.objects.filter(dataset=dataset)
     for condition in parsed.filters:

@@ -12,12 +12,15 @@ asking again while one is queued or running gives that job.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.replica import reading_from_replica
 from feedback import charts
 from feedback.dashboard import dashboard_compute
 from feedback.models import ACTIVE, Dataset, JobStatus, MetricsJob, MetricsSnapshot
@@ -41,6 +44,12 @@ def metrics_refresh(*, dataset: Dataset, user: Any = None, queue_run: bool = Tru
     return job
 
 
+def _reading() -> AbstractContextManager[str]:
+    """A computation reads from the replica once it holds every write committed before
+    the computation started, so the snapshot's `computed_at` stays true."""
+    return reading_from_replica(wait=settings.FEEDLOOP_REPLICA_WAIT_SECONDS)
+
+
 def _option_titles(dataset: Dataset) -> dict[str, dict[Any, Any]]:
     """The charts name answers as labelers see them: each question's option titles."""
     return {question.name: option_titles(question) for question in dataset.questions.all()}
@@ -57,7 +66,8 @@ def metrics_run(*, job_id: Any) -> MetricsJob:
         def progress(done: int, total: int) -> None:
             job_progress(job=job, progress=min(done / max(total, 1), 0.99), counts={"responses": done})
 
-        payload = dashboard_compute(job.dataset, on_progress=progress)
+        with _reading():
+            payload = dashboard_compute(job.dataset, on_progress=progress)
         rendered = charts.render_all(payload, _option_titles(job.dataset))
         with transaction.atomic():
             MetricsSnapshot.objects.update_or_create(
@@ -79,7 +89,8 @@ def metrics_compute_now(*, dataset: Dataset) -> MetricsSnapshot:
     """Compute and store the dashboard here and now (no job): the metrics API's answer
     for a dataset never computed before."""
     started = timezone.now()
-    payload = dashboard_compute(dataset)
+    with _reading():
+        payload = dashboard_compute(dataset)
     snapshot, _ = MetricsSnapshot.objects.update_or_create(
         dataset=dataset,
         defaults={
