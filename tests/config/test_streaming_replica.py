@@ -134,8 +134,9 @@ def test_search_and_metrics_computations_read_from_the_replica(admin):
     assert not _selects(on_primary.captured_queries, "feedback_record")
 
 
-def test_a_replica_behind_the_primary_is_not_read(admin):
+def test_a_replica_behind_the_primary_is_not_read(admin, settings):
     user, workspace = admin
+    settings.FEEDLOOP_REPLICA_WAIT_SECONDS = 0  # a replica that lags more than exports wait for
     with connections[REPLICA].cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_pause()")
     try:
@@ -149,6 +150,14 @@ def test_a_replica_behind_the_primary_is_not_read(admin):
             found = search.search_records(user=user, dataset=dataset, body={}, offset=0, limit=10)
         assert found.total == 1  # from the primary: the paused replica lacks the record
         assert not _selects(on_replica.captured_queries, "feedback_record")
+
+        # An export started right after the write still contains it.
+        job = export_create(dataset=dataset, user=user, layout="raw", queue_run=False)
+        with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+            job = export_run(job_id=job.pk)
+        assert (job.status, job.counts["records"]) == ("succeeded", 1)
+        assert not _selects(on_replica.captured_queries, "feedback_record")
+        default_storage.delete(job.file.name)
     finally:
         with connections[REPLICA].cursor() as cursor:
             cursor.execute("SELECT pg_wal_replay_resume()")
