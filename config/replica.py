@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import dj_database_url
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
@@ -66,6 +67,18 @@ def reading_from_replica(*, wait: float = 0) -> Iterator[str]:
         yield _reading.get() or DEFAULT_DB_ALIAS
     finally:
         _reading.reset(token)
+
+
+def replica_reads_for_job() -> AbstractContextManager[str]:
+    """`reading_from_replica()` for a background computation (an export, the dashboard):
+    worth waiting `FEEDLOOP_REPLICA_WAIT_SECONDS` for a replica that lags."""
+    return reading_from_replica(wait=settings.FEEDLOOP_REPLICA_WAIT_SECONDS)
+
+
+def replica_reads_for_request() -> AbstractContextManager[str]:
+    """`reading_from_replica()` for a read answered while someone waits (a search, the
+    leaderboard): the replica only if it catches up within `FEEDLOOP_REPLICA_REQUEST_WAIT_MS`."""
+    return reading_from_replica(wait=settings.FEEDLOOP_REPLICA_REQUEST_WAIT_MS / 1000)
 
 
 def _alias_for_block(wait: float) -> str:

@@ -108,8 +108,8 @@ if _database_url:
 else:
     _default_db = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 DATABASES = {"default": _default_db}
-# A streaming replica of the PostgreSQL primary for exports, metrics computations and
-# search (config/replica.py says which reads go there and how replica lag is handled).
+# A streaming replica of the PostgreSQL primary for exports, metrics computations, the
+# leaderboard and search (config/replica.py: which reads go there, how lag is handled).
 _replica_url = env_str("DATABASE_REPLICA_URL")
 if _replica_url:
     DATABASES[REPLICA] = replica_database(_replica_url, default=_default_db)
@@ -117,8 +117,8 @@ DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 # Seconds an export or metrics computation waits for the replica to catch up with the
 # primary before it reads from the primary instead.
 FEEDLOOP_REPLICA_WAIT_SECONDS = env_int("FEEDLOOP_REPLICA_WAIT_SECONDS", 10, minimum=0)
-# Milliseconds a search waits for it (a search is answered while someone waits).
-FEEDLOOP_REPLICA_SEARCH_WAIT_MS = env_int("FEEDLOOP_REPLICA_SEARCH_WAIT_MS", 200, minimum=0)
+# Milliseconds a search or a leaderboard waits for it (someone waits for the answer).
+FEEDLOOP_REPLICA_REQUEST_WAIT_MS = env_int("FEEDLOOP_REPLICA_REQUEST_WAIT_MS", 200, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -20,13 +20,12 @@ from typing import Any
 from uuid import UUID
 
 import numpy as np
-from django.conf import settings as django_settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
-from config.replica import reading_from_replica
+from config.replica import replica_reads_for_request
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Response, Suggestion
 from feedback.storable import json_problems, text_problem
@@ -277,8 +276,8 @@ def page_of(records: QuerySet[Record], ordering: list[Any], *, offset: int, limi
 
 def search_records(*, user: Any, dataset: Dataset, body: Any, offset: int, limit: int) -> SearchResult:
     """Records of `dataset` matching `body`, best first, one page of them, and the total.
-    Read from the replica when it catches up within FEEDLOOP_REPLICA_SEARCH_WAIT_MS."""
-    with reading_from_replica(wait=django_settings.FEEDLOOP_REPLICA_SEARCH_WAIT_MS / 1000):
+    Read from the replica when it has caught up with the primary (`config.replica`)."""
+    with replica_reads_for_request():
         return _search(user, dataset, body, offset, limit)
 
 

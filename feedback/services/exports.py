@@ -17,14 +17,13 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Aggregate, F, Field, Func, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 
-from config.replica import reading_from_replica
+from config.replica import replica_reads_for_job
 from feedback.errors import InvalidData, Problem
 from feedback.exports.layouts import ExportSchema, RecordData, check_options, default_unification, rows_for
 from feedback.exports.writers import FORMATS as FILE_FORMATS
@@ -366,7 +365,7 @@ def export_run(*, job_id: Any, on_progress: ProgressCallback | None = None) -> E
     if not start:
         return job
     # On the replica once it holds every write committed before this run began.
-    with job_running(job=job), reading_from_replica(wait=settings.FEEDLOOP_REPLICA_WAIT_SECONDS):
+    with job_running(job=job), replica_reads_for_job():
         _write(job, on_progress)
     job.refresh_from_db()
     return job

@@ -12,15 +12,13 @@ asking again while one is queued or running gives that job.
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.replica import reading_from_replica
+from config.replica import replica_reads_for_job
 from feedback import charts
 from feedback.dashboard import dashboard_compute
 from feedback.models import ACTIVE, Dataset, JobStatus, MetricsJob, MetricsSnapshot
@@ -44,12 +42,6 @@ def metrics_refresh(*, dataset: Dataset, user: Any = None, queue_run: bool = Tru
     return job
 
 
-def _reading() -> AbstractContextManager[str]:
-    """A computation reads from the replica once it holds every write committed before
-    the computation started, so the snapshot's `computed_at` stays true."""
-    return reading_from_replica(wait=settings.FEEDLOOP_REPLICA_WAIT_SECONDS)
-
-
 def _option_titles(dataset: Dataset) -> dict[str, dict[Any, Any]]:
     """The charts name answers as labelers see them: each question's option titles."""
     return {question.name: option_titles(question) for question in dataset.questions.all()}
@@ -66,7 +58,7 @@ def metrics_run(*, job_id: Any) -> MetricsJob:
         def progress(done: int, total: int) -> None:
             job_progress(job=job, progress=min(done / max(total, 1), 0.99), counts={"responses": done})
 
-        with _reading():
+        with replica_reads_for_job():  # every write before `started`: computed_at stays true
             payload = dashboard_compute(job.dataset, on_progress=progress)
         rendered = charts.render_all(payload, _option_titles(job.dataset))
         with transaction.atomic():
@@ -89,7 +81,7 @@ def metrics_compute_now(*, dataset: Dataset) -> MetricsSnapshot:
     """Compute and store the dashboard here and now (no job): the metrics API's answer
     for a dataset never computed before."""
     started = timezone.now()
-    with _reading():
+    with replica_reads_for_job():  # every write before `started`: computed_at stays true
         payload = dashboard_compute(dataset)
     snapshot, _ = MetricsSnapshot.objects.update_or_create(
         dataset=dataset,
