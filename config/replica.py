@@ -1,10 +1,11 @@
 """The read replica: a few heavy reads go to a streaming replica of the primary database.
 
-With `DATABASE_REPLICA_URL` set, the settings add the connection alias `replica` and
-install `ReplicaRouter`. Nothing reads from the replica unless a code path asks for it
-with `reading_from_replica()`: exports, the dashboard's metrics computations and record
-search. Every other read, and every write, goes to the primary, so labelers and API
-clients always read what they have just written.
+With `DATABASE_REPLICA_URL` set, the settings add the connection alias `replica`
+(`ReplicaRouter` is installed either way). Nothing reads from the replica unless a code
+path asks for it with `reading_from_replica()`: exports, the dashboard's metrics
+computations, the leaderboard and record search. Every other read, and every write,
+goes to the primary, so labelers and API clients always read what they have just
+written. Without a replica every block reads from the primary.
 
 A replica trails the primary. A block reads from the replica only once the replica has
 replayed everything the primary had written when the block began (its WAL position), so
