@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_int_list, env_list, env_str
 from config.queues import task_queues
+from config.replica import REPLICA, replica_database
 from config.storage import s3_backend
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -111,6 +112,17 @@ if _database_url:
 else:
     _default_db = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 DATABASES = {"default": _default_db}
+# A streaming replica of the PostgreSQL primary for exports, metrics computations, the
+# leaderboard and search (config/replica.py: which reads go there, how lag is handled).
+_replica_url = env_str("DATABASE_REPLICA_URL")
+if _replica_url:
+    DATABASES[REPLICA] = replica_database(_replica_url, default=_default_db)
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+# Seconds an export or metrics computation waits for the replica to catch up with the
+# primary before it reads from the primary instead.
+FEEDLOOP_REPLICA_WAIT_SECONDS = env_int("FEEDLOOP_REPLICA_WAIT_SECONDS", 10, minimum=0)
+# Milliseconds a search or a leaderboard waits for it (someone waits for the answer).
+FEEDLOOP_REPLICA_REQUEST_WAIT_MS = env_int("FEEDLOOP_REPLICA_REQUEST_WAIT_MS", 200, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Aggregate, BooleanField, Count, F, Func, Q, Sum, TextField, Value
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Coalesce
@@ -708,7 +708,8 @@ def dashboard_compute(dataset: Dataset, *, on_progress: ProgressCallback | None 
     # User ids cast to text read as str(UUID) on PostgreSQL but as 32 bare hex digits on
     # SQLite; everything else here (labeler rows, gold) uses str(UUID).
     canonical_ids = not _postgresql()
-    with nullcontext() if connection.in_atomic_block else transaction.atomic():
+    # (On the connection the rows come from: the replica's, when reading from it.)
+    with nullcontext() if connections[rows.db].in_atomic_block else transaction.atomic(using=rows.db):
         for row in rows.iterator(chunk_size=METRICS_CHUNK):
             record_id, record_status, users, times = row[:4]
             users = users.split(SEPARATOR)

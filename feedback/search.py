@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
+from config.replica import replica_reads_for_request
 from feedback.errors import InvalidData, Problem
 from feedback.models import Dataset, Record, Response, Suggestion
 from feedback.storable import json_problems, text_problem
@@ -274,7 +275,13 @@ def page_of(records: QuerySet[Record], ordering: list[Any], *, offset: int, limi
 
 
 def search_records(*, user: Any, dataset: Dataset, body: Any, offset: int, limit: int) -> SearchResult:
-    """Records of `dataset` matching `body`, best first, one page of them, and the total."""
+    """Records of `dataset` matching `body`, best first, one page of them, and the total.
+    Read from the replica when it has caught up with the primary (`config.replica`)."""
+    with replica_reads_for_request():
+        return _search(user, dataset, body, offset, limit)
+
+
+def _search(user: Any, dataset: Dataset, body: Any, offset: int, limit: int) -> SearchResult:
     parsed = _parse(body, dataset, user)
     records = Record.objects.filter(dataset=dataset)
     for condition in parsed.filters:

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from config.db import Columns
+from config.replica import replica_reads_for_request
 from feedback import gold
 from feedback.dashboard import ProgressCallback, dashboard_compute
 from feedback.leaderboard import Leaderboard, plan_for
@@ -375,14 +376,16 @@ def gold_paused(dataset: Dataset, user: Any) -> bool:
 def dataset_leaderboard(dataset: Dataset) -> dict[str, Any]:
     """The model leaderboard of a dataset, for its managers (`feedback.leaderboard`):
     every submitted response read against the models its record's metadata names for
-    the response fields (`Dataset.leaderboard_models`). Streamed; two queries."""
+    the response fields (`Dataset.leaderboard_models`). Streamed; two queries, on the
+    read replica when it has caught up (`config.replica`)."""
     slots = dict(dataset.leaderboard_models or {})
-    board = Leaderboard(plan_for(dataset.questions.all(), list(slots)))
-    submitted = Response.objects.filter(record__dataset=dataset, status=ResponseStatus.SUBMITTED).values_list(
-        "values", "record__metadata"
-    )
-    if slots:
-        for values, metadata in submitted.iterator(chunk_size=2000):
-            metadata = metadata or {}
-            board.add_response(values or {}, {name: metadata.get(key) for name, key in slots.items()})
+    with replica_reads_for_request():
+        board = Leaderboard(plan_for(dataset.questions.all(), list(slots)))
+        submitted = Response.objects.filter(record__dataset=dataset, status=ResponseStatus.SUBMITTED).values_list(
+            "values", "record__metadata"
+        )
+        if slots:
+            for values, metadata in submitted.iterator(chunk_size=2000):
+                metadata = metadata or {}
+                board.add_response(values or {}, {name: metadata.get(key) for name, key in slots.items()})
     return {"leaderboard_models": slots, **board.report()}

@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Aggregate, F, Field, Func, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 
+from config.replica import replica_reads_for_job
 from feedback.errors import InvalidData, Problem
 from feedback.exports.layouts import ExportSchema, RecordData, check_options, default_unification, rows_for
 from feedback.exports.writers import FORMATS as FILE_FORMATS
@@ -363,7 +364,8 @@ def export_run(*, job_id: Any, on_progress: ProgressCallback | None = None) -> E
     job, start = job_start(model=ExportJob, job_id=job_id)
     if not start:
         return job
-    with job_running(job=job):
+    # On the replica once it holds every write committed before this run began.
+    with job_running(job=job), replica_reads_for_job():
         _write(job, on_progress)
     job.refresh_from_db()
     return job

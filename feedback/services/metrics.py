@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.replica import replica_reads_for_job
 from feedback import charts
 from feedback.dashboard import dashboard_compute
 from feedback.models import ACTIVE, Dataset, JobStatus, MetricsJob, MetricsSnapshot
@@ -57,7 +58,8 @@ def metrics_run(*, job_id: Any) -> MetricsJob:
         def progress(done: int, total: int) -> None:
             job_progress(job=job, progress=min(done / max(total, 1), 0.99), counts={"responses": done})
 
-        payload = dashboard_compute(job.dataset, on_progress=progress)
+        with replica_reads_for_job():  # every write before `started`: computed_at stays true
+            payload = dashboard_compute(job.dataset, on_progress=progress)
         rendered = charts.render_all(payload, _option_titles(job.dataset))
         with transaction.atomic():
             MetricsSnapshot.objects.update_or_create(
@@ -79,7 +81,8 @@ def metrics_compute_now(*, dataset: Dataset) -> MetricsSnapshot:
     """Compute and store the dashboard here and now (no job): the metrics API's answer
     for a dataset never computed before."""
     started = timezone.now()
-    payload = dashboard_compute(dataset)
+    with replica_reads_for_job():  # every write before `started`: computed_at stays true
+        payload = dashboard_compute(dataset)
     snapshot, _ = MetricsSnapshot.objects.update_or_create(
         dataset=dataset,
         defaults={
