@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,6 +26,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, HistogramMetricFam
 from prometheus_client.registry import Collector
 
 from config.celery import app
+from config.env import env_str
 from config.queues import queue_names
 from feedback.selectors import finished_job_durations
 
@@ -102,7 +102,8 @@ def job_durations() -> HistogramMetricFamily:
 def exposition() -> bytes:
     """Every metric in the text format: this process's (or, in multi-process mode, every
     process's of this machine) and those read at scrape time."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # prometheus-client reads the same variable to write each process's values there.
+    if env_str("PROMETHEUS_MULTIPROC_DIR"):
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)
     else:
