@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -23,6 +23,12 @@ def unique_name(what: str, *, error: Callable[[str], Exception]) -> Iterator[Non
             yield
     except IntegrityError:
         raise error(f"{what} already exists") from None
+
+
+def writing(model: type[Model]) -> Any:
+    """The connection that writes `model`'s rows: for statements written in SQL that
+    change rows or read them in a writing transaction (never a read replica)."""
+    return connections[router.db_for_write(model)]
 
 
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {values}"

@@ -33,9 +33,9 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
+from config.db import writing
 from feedback.models import Dataset, Record, RecordLease, RecordStatus, Response, ResponseStatus
 
 MAX_PICK_ATTEMPTS = 20
@@ -81,7 +81,7 @@ def held_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     """The record `user` is working on (their live lease, else their oldest draft that
     they did not skip since they saved it), locked. Both kinds of candidate come in one
     statement: leases first, the latest expiry first, then drafts by their record's age."""
-    connection = connections[Record.objects.db]
+    connection = writing(Record)
     with connection.cursor() as cursor:
         cursor.execute(_HELD, {**_sql_params(connection, dataset, user, now), "attempts": MAX_PICK_ATTEMPTS})
         candidates = [record_id for (record_id,) in cursor.fetchall()]
@@ -221,7 +221,7 @@ def _sql_params(connection: Any, dataset: Dataset, user: Any, now: Any) -> dict[
 def free_normal_record(dataset: Dataset, user: Any, now: Any) -> Record | None:
     """The oldest pending record that is not gold, `user` has not answered, with a slot
     left, locked (`SKIP LOCKED`), and the slot checked again under the lock."""
-    connection = connections[Record.objects.db]
+    connection = writing(Record)
     pk = Record._meta.pk
 
     def db(value: Any) -> Any:  # ids as the database takes them (UUIDs as text on SQLite)

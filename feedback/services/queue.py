@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from config.db import writing
 from feedback import distribution, gold
 from feedback.models import Dataset, Record, RecordLease, Response
 
@@ -36,7 +37,7 @@ def _db(connection: Any, field: str, value: Any) -> Any:
 
 
 def _lease_upsert(record_id: Any, user_id: Any, *, expires_at: Any, skipped_at: Any) -> None:
-    connection = connections[RecordLease.objects.db]
+    connection = writing(RecordLease)
     with connection.cursor() as cursor:
         cursor.execute(
             _LEASE_UPSERT,
@@ -87,7 +88,7 @@ def leases_end(*, pairs: Iterable[tuple[Any, Any]]) -> None:
     by_user: dict[Any, list[Any]] = {}
     for record_id, user_id in pairs:
         by_user.setdefault(user_id, []).append(record_id)
-    connection = connections[RecordLease.objects.db]
+    connection = writing(RecordLease)
     for user_id, record_ids in by_user.items():
         with connection.cursor() as cursor:
             cursor.execute(

@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
-from config.db import Columns
+from config.db import Columns, writing
 from config.instruments import RESPONSES_SUBMITTED
 from feedback.errors import InvalidData, Loc, Problem, StaleResponse
 from feedback.models import Dataset, Question, Record, RecordStatus, Response, ResponseStatus
@@ -69,7 +69,7 @@ def refresh_record_status(*, dataset: Dataset, record_ids: Iterable[UUID]) -> No
 
     Call inside the transaction that changed the responses, with the records locked.
     """
-    connection = connections[Record.objects.db]
+    connection = writing(Record)
     pk = Record._meta.pk
     ids = [pk.get_db_prep_value(record_id, connection) for record_id in record_ids]
     if not ids:
@@ -108,7 +108,7 @@ _QUESTIONS = "SELECT {question} FROM feedback_question q WHERE q.dataset_id = %s
 def _stored_responses(record_ids: set[UUID], user_ids: set[Any]) -> list[Response]:
     if not record_ids:
         return []
-    connection = connections[Response.objects.db]
+    connection = writing(Response)
     record, user = Response._meta.get_field("record"), Response._meta.get_field("user")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -127,7 +127,7 @@ def _stored_responses(record_ids: set[UUID], user_ids: set[Any]) -> list[Respons
 
 def _questions_of(dataset: Dataset) -> list[Question]:
     """`dataset.questions.all()`, in the model's order (position, then age)."""
-    connection = connections[Question.objects.db]
+    connection = writing(Question)
     with connection.cursor() as cursor:
         cursor.execute(
             _QUESTIONS.format(question=_QUESTION.select), [Dataset._meta.pk.get_db_prep_value(dataset.pk, connection)]
@@ -215,7 +215,7 @@ def responses_write(*, dataset: Dataset, changes: Sequence[ResponseChange], now:
         if change.time_spent_seconds is not None:
             current.time_spent_seconds = (current.time_spent_seconds or 0) + change.time_spent_seconds
         written.responses.append(current)
-    connection = connections[Response.objects.db]
+    connection = writing(Response)
     for start in range(0, len(written.created), 1000):  # `bulk_create`'s batches, in SQL (see `Columns`)
         _RESPONSE.insert(connection, written.created[start : start + 1000])
     Response.objects.bulk_update(
@@ -256,7 +256,7 @@ WHERE r.id = %s {lock}"""
 def _locked_with_dataset(record_id: UUID) -> tuple[Record, bool]:
     """The record, locked (`FOR UPDATE` of its row), with its dataset, and whether any
     webhook is enabled (so a write to a deployment without webhooks never reads them)."""
-    connection = connections[Record.objects.db]
+    connection = writing(Record)
     lock = "FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
     with connection.cursor() as cursor:
         cursor.execute(
