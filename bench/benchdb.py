@@ -89,6 +89,8 @@ def serve(env: dict[str, str], *, workers: int, threads: int = 1, timeout: float
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        # The server logs each request (JSON, as deployed): written, but kept out of the tables.
+        stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
