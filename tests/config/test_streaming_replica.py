@@ -27,7 +27,6 @@ from workspaces.models import Role, Workspace
 
 BINARIES = server_binaries()
 pytestmark = [
-    pytest.mark.skipif(BINARIES is None, reason="no PostgreSQL server binaries (initdb, pg_ctl) on this machine"),
     # Committed for real: the replica sees only what the primary commits.
     pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA]),
 ]
@@ -37,6 +36,8 @@ CATCH_UP = 60
 
 @pytest.fixture(scope="module")
 def pair(django_db_setup, django_db_blocker) -> Iterator[Pair]:
+    # A missing server is a failure, not a skip: the README's test command installs it.
+    assert BINARIES is not None, "no PostgreSQL server binaries (initdb, pg_ctl): set FEEDLOOP_TEST_PG_BIN"
     # After the session's test database is set up (on the usual server), never before.
     with streaming_pair(BINARIES) as started, django_db_blocker.unblock(), databases_on(started):
         call_command("migrate", verbosity=0)
