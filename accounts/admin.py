@@ -13,7 +13,7 @@ from accounts.api_keys import api_key_revoke
 from accounts.models import ApiKey, User
 from accounts.services import user_delete, user_save
 from workspaces import access
-from workspaces.admin import save_membership_formset
+from workspaces.admin import ViewOnly, save_membership_formset
 from workspaces.models import Membership
 
 
@@ -65,7 +65,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ViewOnly, admin.ModelAdmin):
     """Owners see every key (never the key itself) and can revoke them."""
 
     list_display = ["name", "user", "workspace", "read_only", "inserted_at", "last_used_at", "expires_at", "revoked_at"]
@@ -89,15 +89,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return access.is_owner(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: Any) -> None:

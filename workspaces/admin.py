@@ -21,6 +21,19 @@ from workspaces.models import AuditEntry, Membership, Role, Workspace
 from workspaces.services import membership_add, membership_remove, workspace_create, workspace_delete, workspace_rename
 
 
+class ViewOnly:
+    """For admin pages that show rows and never add, change or delete them (anyone's)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
+        return False
+
+
 class WorkspaceScopedAdmin(admin.ModelAdmin):
     """Base for admins of objects inside a workspace.
 
@@ -157,7 +170,7 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(WorkspaceScopedAdmin):
+class AuditEntryAdmin(ViewOnly, WorkspaceScopedAdmin):
     """The audit log, read-only for everyone: owners see every entry; a workspace admin
     sees their workspaces' entries (not the organisation-wide ones: webhooks, API keys
     that reach every workspace)."""
@@ -221,12 +234,3 @@ class AuditEntryAdmin(WorkspaceScopedAdmin):
             ),
         )
         return format_html("<table><tr><th>field</th><th>before</th><th>after</th></tr>{}</table>", rows)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False

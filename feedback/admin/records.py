@@ -19,7 +19,7 @@ from feedback.services.gold import clean_gold_for, record_gold_clear, record_gol
 from feedback.services.records import records_delete
 from feedback.services.reviews import review_open
 from workspaces import access
-from workspaces.admin import WorkspaceScopedAdmin
+from workspaces.admin import ViewOnly, WorkspaceScopedAdmin
 
 # How much of a record's text the lists show, and of a response's record in its name.
 TEXT_WIDTH, NAME_WIDTH, ANSWER_WIDTH = 80, 40, 80
@@ -232,7 +232,7 @@ class ResponseDatasetFilter(DatasetListFilter):
 
 
 @admin.register(Response)
-class ResponseAdmin(WorkspaceScopedAdmin):
+class ResponseAdmin(ViewOnly, WorkspaceScopedAdmin):
     """Every labeler's answers, read here in words (they are written on the labeler pages
     and through the API, never in the admin)."""
 
@@ -278,12 +278,3 @@ class ResponseAdmin(WorkspaceScopedAdmin):
     @admin.display(description="time spent", ordering="time_spent_seconds")
     def time_spent(self, response: Response) -> str:
         return display.duration(response.time_spent_seconds)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
-        return False
